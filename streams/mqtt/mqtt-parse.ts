@@ -1,0 +1,85 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import mqtt, { type Packet } from 'mqtt-packet';
+
+export type ProtocolVersion = 3 | 4 | 5;
+
+/** One whole MQTT packet's bytes, tagged with its connection. */
+export interface MqttBytes {
+  connId: number;
+  bytes: Buffer;
+}
+
+export type ParsedMqtt =
+  | { type: 'packet'; connId: number; packet: Packet; bytes: Buffer }
+  | { type: 'error'; connId: number; error: 'parse'; detail: string };
+
+export interface ParseOptions {
+  /**
+   * Protocol level until a CONNECT says otherwise. Packets other than CONNECT carry no version,
+   * so the broker -> board parser must be told the one the board's CONNECT used.
+   */
+  protocolVersion?: ProtocolVersion;
+}
+
+interface OnePacketParser {
+  parse(bytes: Buffer): Packet | Error;
+  setVersion(version: ProtocolVersion): void;
+}
+
+/** mqtt-packet's streaming parser, held to exactly one packet per call. */
+export function createOnePacketParser(protocolVersion: ProtocolVersion): OnePacketParser {
+  const parser = mqtt.parser({ protocolVersion });
+  const settings = (parser as unknown as { settings: { protocolVersion: number } }).settings;
+  let result: Packet | Error | undefined;
+  parser.on('packet', (packet: Packet) => {
+    result = packet;
+  });
+  parser.on('error', (err: Error) => {
+    result = err;
+  });
+  return {
+    parse(bytes) {
+      result = undefined;
+      parser.parse(bytes);
+      const out = result ?? new Error('incomplete packet');
+      if (out instanceof Error) {
+        // Drop what the failed packet left in the parser so the next one starts clean.
+        (parser as unknown as { _resetState(): void })._resetState();
+      }
+      return out;
+    },
+    setVersion(version) {
+      settings.protocolVersion = version;
+    },
+  };
+}
+
+/**
+ * Whole MQTT packets (as reassembled, or split from a raw stream) -> parsed packets, with one
+ * parser per connection. A packet that does not parse is reported, never thrown.
+ */
+export function parseMqtt(options: ParseOptions = {}): OperatorFunction<MqttBytes, ParsedMqtt> {
+  const initialVersion = options.protocolVersion ?? 4;
+  return (source) =>
+    new Observable<ParsedMqtt>((subscriber) => {
+      const parsers = new Map<number, OnePacketParser>();
+      return source.subscribe({
+        next({ connId, bytes }) {
+          let parser = parsers.get(connId);
+          if (parser === undefined) {
+            parser = createOnePacketParser(initialVersion);
+            parsers.set(connId, parser);
+          }
+          const out = parser.parse(bytes);
+          if (out instanceof Error) {
+            subscriber.next({ type: 'error', connId, error: 'parse', detail: out.message });
+            return;
+          }
+          if (out.cmd === 'connect') parser.setVersion((out.protocolVersion ?? 4) as ProtocolVersion);
+          subscriber.next({ type: 'packet', connId, packet: out, bytes });
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+    });
+}

@@ -1,0 +1,121 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { FLAG_FIRST, FLAG_LAST } from '../link/protocol.js';
+import { readFixedHeader } from './fixed-header.js';
+
+/** An MQTT-channel frame as the link delivers it (in order, exactly once). */
+export interface MqttChannelFrame {
+  flags: number;
+  payload: Buffer;
+}
+
+export type MqttMessageError = 'malformed' | 'too-large' | 'bad-fragment' | 'length-mismatch';
+
+export type MqttMessage =
+  | { type: 'packet'; connId: number; bytes: Buffer }
+  | { type: 'error'; connId: number; error: MqttMessageError; detail: string };
+
+export interface ReassembleOptions {
+  /** Whole-packet size limit; larger packets are refused when their first fragment arrives. */
+  maxPacketBytes: number;
+}
+
+interface Partial {
+  buf: Buffer;
+  filled: number;
+}
+
+/**
+ * MQTT-channel frames -> whole MQTT packets, per connection id. A packet in one frame is passed
+ * on without copying. The declared length is checked against the limit on the first fragment,
+ * and only that many bytes are ever buffered for a connection.
+ */
+export function reassembleMqtt(options: ReassembleOptions): OperatorFunction<MqttChannelFrame, MqttMessage> {
+  const { maxPacketBytes } = options;
+  return (source) =>
+    new Observable<MqttMessage>((subscriber) => {
+      const partials = new Map<number, Partial>();
+      // Connections whose current packet was refused: the rest of it is skipped.
+      const skipping = new Set<number>();
+
+      const fail = (connId: number, error: MqttMessageError, detail: string): void => {
+        partials.delete(connId);
+        subscriber.next({ type: 'error', connId, error, detail });
+      };
+
+      const first = (connId: number, flags: number, frame: Buffer): void => {
+        skipping.delete(connId);
+        if (partials.has(connId)) fail(connId, 'bad-fragment', 'a new packet started before the last one ended');
+        const header = readFixedHeader(frame, 1, frame.length);
+        if (typeof header === 'string') {
+          fail(connId, 'malformed', 'first fragment does not hold a valid MQTT fixed header');
+          if ((flags & FLAG_LAST) === 0) skipping.add(connId);
+          return;
+        }
+        if (header.packetBytes > maxPacketBytes) {
+          fail(connId, 'too-large', `packet declares ${header.packetBytes} bytes, limit is ${maxPacketBytes}`);
+          if ((flags & FLAG_LAST) === 0) skipping.add(connId);
+          return;
+        }
+        const chunk = frame.length - 1;
+        if (flags & FLAG_LAST) {
+          if (chunk !== header.packetBytes) {
+            fail(connId, 'length-mismatch', `packet declares ${header.packetBytes} bytes, frame holds ${chunk}`);
+          } else {
+            subscriber.next({ type: 'packet', connId, bytes: frame.subarray(1) });
+          }
+          return;
+        }
+        if (chunk > header.packetBytes) {
+          fail(connId, 'length-mismatch', `first fragment (${chunk} bytes) exceeds declared ${header.packetBytes}`);
+          skipping.add(connId);
+          return;
+        }
+        const buf = Buffer.allocUnsafe(header.packetBytes);
+        frame.copy(buf, 0, 1);
+        partials.set(connId, { buf, filled: chunk });
+      };
+
+      const more = (connId: number, flags: number, frame: Buffer): void => {
+        const last = (flags & FLAG_LAST) !== 0;
+        if (skipping.has(connId)) {
+          if (last) skipping.delete(connId);
+          return;
+        }
+        const partial = partials.get(connId);
+        if (partial === undefined) {
+          fail(connId, 'bad-fragment', 'continuation fragment without a first fragment');
+          if (!last) skipping.add(connId);
+          return;
+        }
+        const chunk = frame.length - 1;
+        if (partial.filled + chunk > partial.buf.length) {
+          fail(connId, 'length-mismatch', `fragments exceed the declared ${partial.buf.length} bytes`);
+          if (!last) skipping.add(connId);
+          return;
+        }
+        frame.copy(partial.buf, partial.filled, 1);
+        partial.filled += chunk;
+        if (!last) return;
+        partials.delete(connId);
+        if (partial.filled !== partial.buf.length) {
+          fail(connId, 'length-mismatch', `packet declares ${partial.buf.length} bytes, fragments held ${partial.filled}`);
+        } else {
+          subscriber.next({ type: 'packet', connId, bytes: partial.buf });
+        }
+      };
+
+      return source.subscribe({
+        next({ flags, payload }) {
+          if (payload.length < 1) {
+            subscriber.next({ type: 'error', connId: -1, error: 'malformed', detail: 'empty MQTT frame (no connection id)' });
+            return;
+          }
+          const connId = payload[0];
+          if (flags & FLAG_FIRST) first(connId, flags, payload);
+          else more(connId, flags, payload);
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+    });
+}

@@ -1,0 +1,80 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { readFixedHeader } from './fixed-header.js';
+
+export type RawMqttEvent =
+  | { type: 'packet'; bytes: Buffer }
+  | { type: 'error'; error: 'malformed' | 'too-large'; detail: string };
+
+export interface RawSplitOptions {
+  maxPacketBytes: number;
+}
+
+/**
+ * Raw mode: a plain MQTT byte stream with no framing -> whole packets. A raw stream cannot
+ * resynchronise after a bad header, so after an error everything is discarded until the link
+ * is reset, which is a new subscription.
+ */
+export function splitRawMqtt(options: RawSplitOptions): OperatorFunction<Buffer, RawMqttEvent> {
+  const { maxPacketBytes } = options;
+  return (source) =>
+    new Observable<RawMqttEvent>((subscriber) => {
+      let stub: Buffer | null = null; // the first bytes of a fixed header not yet complete
+      let partial: { buf: Buffer; filled: number } | null = null; // a packet being filled
+      let failed = false;
+
+      const fail = (error: 'malformed' | 'too-large', detail: string): void => {
+        failed = true;
+        stub = null;
+        partial = null;
+        subscriber.next({ type: 'error', error, detail });
+      };
+
+      const split = (buf: Buffer, from: number): void => {
+        let pos = from;
+        while (pos < buf.length) {
+          const header = readFixedHeader(buf, pos, buf.length);
+          if (header === 'incomplete') {
+            stub = Buffer.from(buf.subarray(pos));
+            return;
+          }
+          if (header === 'malformed') return fail('malformed', 'invalid MQTT fixed header');
+          if (header.packetBytes > maxPacketBytes) {
+            return fail('too-large', `packet declares ${header.packetBytes} bytes, limit is ${maxPacketBytes}`);
+          }
+          const end = pos + header.packetBytes;
+          if (end > buf.length) {
+            const packet = Buffer.allocUnsafe(header.packetBytes);
+            partial = { buf: packet, filled: buf.copy(packet, 0, pos) };
+            return;
+          }
+          subscriber.next({ type: 'packet', bytes: buf.subarray(pos, end) });
+          pos = end;
+        }
+      };
+
+      return source.subscribe({
+        next(chunk) {
+          if (failed) return;
+          let pos = 0;
+          if (partial !== null) {
+            const p = partial;
+            const n = chunk.copy(p.buf, p.filled, 0, Math.min(chunk.length, p.buf.length - p.filled));
+            p.filled += n;
+            if (p.filled < p.buf.length) return;
+            partial = null;
+            subscriber.next({ type: 'packet', bytes: p.buf });
+            pos = n;
+          }
+          if (stub !== null) {
+            const joined = Buffer.concat([stub, chunk.subarray(pos)]);
+            stub = null;
+            split(joined, 0);
+          } else {
+            split(chunk, pos);
+          }
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+    });
+}
