@@ -5,6 +5,11 @@
       "sources": ["drivers/pty/native/pty.c"],
       "libraries": ["-lutil"],
       "cflags": ["-Wall", "-Wextra", "-O2"]
+    },
+    {
+      "target_name": "framing",
+      "sources": ["streams/framing/native/framing.c"],
+      "cflags": ["-Wall", "-Wextra", "-O3"]
     }
   ]
 }

@@ -4,17 +4,17 @@ import { isUtf8 } from 'node:buffer';
 // to decode is shown as console text when it reads as text, and counted as noise otherwise.
 
 /** Printable ASCII, TAB/CR/LF/ESC, and well-formed UTF-8 beyond ASCII; nothing else. */
-export function looksLikeText(seg: Buffer): boolean {
-  if (seg.length === 0) return false;
+export function looksLikeText(seg: Buffer, start = 0, end = seg.length): boolean {
+  if (end <= start) return false;
   let ascii = true;
-  for (let i = 0; i < seg.length; i++) {
+  for (let i = start; i < end; i++) {
     const b = seg[i];
     if (b >= 0x20 && b < 0x7f) continue;
     if (b === 0x09 || b === 0x0a || b === 0x0d || b === 0x1b) continue;
     if (b < 0x80) return false;
     ascii = false;
   }
-  return ascii || isUtf8(seg);
+  return ascii || isUtf8(seg.subarray(start, end));
 }
 
 /** Non-empty lines, CR/LF stripped. */

@@ -1,10 +1,8 @@
-import { createRequire } from 'node:module';
+import { nativeFraming } from './native-codec.js';
 
 // CRC-32C (Castagnoli): reflected polynomial 0x82F63B78, init and final XOR 0xFFFFFFFF.
-// Slice-by-8 in JS for short frames; the SIMD native module wins above a few hundred bytes,
-// where its call overhead is paid back.
+// The native codec uses the CPU's crc32 instruction; this slice-by-8 is the portable fallback.
 const POLY = 0x82f63b78;
-const NATIVE_MIN_BYTES = 256;
 
 const table = new Int32Array(256 * 8);
 for (let n = 0; n < 256; n++) {
@@ -35,24 +33,9 @@ export function crc32cJs(buf: Uint8Array, start = 0, end = buf.length): number {
   return ~c >>> 0;
 }
 
-type NativeCrc = (input: Buffer, initialState?: number) => number;
-
-function loadNative(): NativeCrc | undefined {
-  try {
-    const mod = createRequire(import.meta.url)('@node-rs/crc32') as { crc32c: NativeCrc };
-    return mod.crc32c;
-  } catch {
-    return undefined; // no prebuilt binary for this platform: the JS path is exact, only slower
-  }
-}
-
-const native = loadNative();
-
-export const crc32cBackend = native ? 'native+js' : 'js';
+const NATIVE_MIN_BYTES = 64; // below this the call overhead outweighs the speed-up
 
 export function crc32c(buf: Buffer, start = 0, end = buf.length): number {
-  if (native !== undefined && end - start >= NATIVE_MIN_BYTES) {
-    return native(start === 0 && end === buf.length ? buf : buf.subarray(start, end)) >>> 0;
-  }
+  if (nativeFraming !== undefined && end - start >= NATIVE_MIN_BYTES) return nativeFraming.crc32c(buf, start, end);
   return crc32cJs(buf, start, end);
 }

@@ -73,6 +73,24 @@ describe('deframe (properties)', () => {
     );
   });
 
+  it('decodes in place when it owns the chunks, with the same results and no copy of the frames', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(garbageArb(60), frameArb())), fc.array(fc.nat()), async (pairs, cuts) => {
+        const wire = Buffer.concat(pairs.flatMap(([g, fr]) => [g, encodeFrame(fr)]));
+        const chunks = () => splitAt(Buffer.from(wire), cuts.map((c) => c % (wire.length + 1))).map((c) => Buffer.from(c));
+        const describe = (events: DeframeEvent[]) => events.map((e) => (e.type === 'frame' ? plainFrame(e.frame) : e));
+        const copied = describe(await runOperator(deframe({ maxPayload: 300 }), chunks()));
+        const owned = chunks();
+        const inPlace = await runOperator(deframe({ maxPayload: 300, ownsChunks: true }), owned);
+        expect(describe(inPlace)).toEqual(copied);
+        // With the whole stream in one owned chunk, every frame is a view of that very chunk.
+        const single = Buffer.from(wire);
+        const views = await runOperator(deframe({ maxPayload: 300, ownsChunks: true }), [single]);
+        for (const e of views) if (e.type === 'frame') expect(e.frame.payload.buffer).toBe(single.buffer);
+      }),
+    );
+  });
+
   it('never buffers more than the largest legal frame, and recovers after an oversized run', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 5000 }), frameArb(64), async (junkLength, fr) => {
