@@ -1,0 +1,21 @@
+import { join } from 'node:path';
+import { loadAddon, packageRoot } from '../../streams/framing/load-addon.js';
+
+export interface NativePty {
+  /** openpty(): both ends raw and close-on-exec; path is the slave, /dev/pts/N. */
+  open(): { master: number; slave: number; path: string };
+  /** tcflush(fd, TCIOFLUSH). */
+  flush(fd: number): void;
+}
+
+let loaded: NativePty | undefined;
+
+/** Loaded on first use, so that importing the drivers never needs the compiled addon. */
+export function nativePty(): NativePty {
+  loaded ??= loadAddon<NativePty>('pty');
+  if (!loaded) {
+    const expected = join(packageRoot(), 'build', 'Release', 'pty.node');
+    throw new Error(`the pty addon is not built (expected ${expected}); run npm install to compile it`);
+  }
+  return loaded;
+}
