@@ -3,6 +3,7 @@ import { deframe } from '../framing/deframe.js';
 import { encodeFrame, type Frame } from '../framing/frame.js';
 import { linkEndpoint, type LinkCommand, type LinkEndpointOptions, type LinkInput, type LinkOutput } from '../link/link-endpoint.js';
 import { Role } from '../link/protocol.js';
+import { createLineFaults } from '../faults/line-faults.js';
 
 /** What the line does to one encoded frame: the byte runs that arrive instead (none = lost). */
 export type LineFault = (wire: Buffer, frame: Frame, from: 'A' | 'B') => Buffer[];
@@ -110,17 +111,7 @@ export function createLinkPair(options: PairOptions = {}): LinkPair {
   };
 }
 
-/** A deterministic PRNG (mulberry32) so a fast-check seed fixes every fault decision. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as prng } from '../faults/line-faults.js';
 
 export interface FaultRates {
   drop: number;
@@ -131,16 +122,6 @@ export interface FaultRates {
 
 /** A line that drops, corrupts, duplicates and truncates frames at the given rates. */
 export function lossyLine(random: () => number, rates: FaultRates): LineFault {
-  return (wire) => {
-    if (random() < rates.drop) return [];
-    let bytes = wire;
-    if (random() < rates.corrupt) {
-      bytes = Buffer.from(wire);
-      const at = 1 + Math.floor(random() * (bytes.length - 2));
-      bytes[at] ^= 1 + Math.floor(random() * 255);
-    } else if (random() < rates.truncate) {
-      bytes = wire.subarray(0, 1 + Math.floor(random() * (wire.length - 1)));
-    }
-    return random() < rates.duplicate ? [bytes, bytes] : [bytes];
-  };
+  const faults = createLineFaults(random, rates);
+  return (wire) => faults(wire);
 }

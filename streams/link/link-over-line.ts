@@ -1,0 +1,48 @@
+import { endWith, ignoreElements, merge, Observable, share, takeUntil, tap } from 'rxjs';
+import { deframe } from '../framing/deframe.js';
+import { encodeFrame } from '../framing/frame.js';
+import type { LineFaults } from '../faults/line-faults.js';
+import { linkEndpoint, type LinkCommand, type LinkEndpointOptions, type LinkOutput } from './link-endpoint.js';
+
+/** The two things a link endpoint needs from a serial line (a SerialLink has both). */
+export interface ByteLine {
+  readonly data$: Observable<Buffer>;
+  write(bytes: Buffer): Promise<void>;
+}
+
+export interface LinkOverLineOptions extends LinkEndpointOptions {
+  /** The line's chunks are handed over (sole consumer): decode in place. */
+  ownsChunks?: boolean;
+  /** Damage outgoing frames, for self-tests and fault injection. */
+  lineFaults?: LineFaults;
+  /** A write the line refused; the line's own state reports why. Ignored by default. */
+  onWriteError?: (error: unknown) => void;
+}
+
+/**
+ * A link endpoint running on a serial line: bytes in -> deframe -> endpoint; frames out ->
+ * encode -> line. Cold: subscribing starts the endpoint (HELLO goes out). It runs until
+ * commands$ completes, then emits its final stats and completes. Emits every endpoint output,
+ * `tx` included, after the frame was handed to the line. commands$ should be hot (a Subject).
+ */
+export function linkOverLine(line: ByteLine, commands$: Observable<LinkCommand>, options: LinkOverLineOptions): Observable<LinkOutput> {
+  const { ownsChunks, lineFaults, onWriteError, ...endpoint } = options;
+  const refused = onWriteError ?? (() => undefined);
+  const send = (bytes: Buffer) => void line.write(bytes).catch(refused);
+  return new Observable<LinkOutput>((subscriber) => {
+    const commands = commands$.pipe(share());
+    const finished$ = commands.pipe(ignoreElements(), endWith(true));
+    const bytes$ = line.data$.pipe(deframe({ maxPayload: endpoint.mtu, ownsChunks }), takeUntil(finished$));
+    return merge(bytes$, commands)
+      .pipe(
+        linkEndpoint(endpoint),
+        tap((out) => {
+          if (out.type !== 'tx') return;
+          const wire = encodeFrame(out.frame);
+          if (lineFaults) for (const bytes of lineFaults(wire)) send(bytes);
+          else send(wire);
+        }),
+      )
+      .subscribe(subscriber);
+  });
+}
