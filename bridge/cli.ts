@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../streams/framing/load-addon.js';
+import { UsageError } from './cli/usage-error.js';
+import { selftestCommand, selftestHelp } from './cli/selftest-command.js';
+import { portsCommand, portsHelp } from './cli/ports-command.js';
+
+type Command = { run: (argv: string[]) => Promise<number>; help: string; summary: string };
+
+const commands: Record<string, Command> = {
+  selftest: { run: selftestCommand, help: selftestHelp, summary: 'link self-test over a real pty with injected faults (no board, no broker)' },
+  ports: { run: portsCommand, help: portsHelp, summary: 'list serial ports with USB ids and serial numbers' },
+};
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+const usage = `dl7450-bridge — hardware-in-the-loop MQTT bridge for DisplayLink DL-7450 boards
+
+usage: dl7450-bridge <command> [options]
+
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+  .join('\n')}
+
+'dl7450-bridge <command> --help' describes a command.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.help}\n`);
+    return 0;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const usageProblem = error instanceof UsageError || (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`dl7450-bridge: ${(error as Error)?.message ?? String(error)}\n`);
+    process.exitCode = usageProblem ? 2 : 1;
+  },
+);

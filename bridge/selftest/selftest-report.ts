@@ -1,0 +1,38 @@
+import type { SelftestResult } from './link-selftest.js';
+import type { SelftestOptions } from './selftest-options.js';
+
+const row = (label: string, value: string | number, note = '') => `  ${label.padEnd(34)} ${String(value).padStart(9)}  ${note}`.trimEnd();
+
+/** The human summary of a self-test run: what was injected, what the receiver saw, verdict. */
+export function formatSelftestReport(r: SelftestResult, o: SelftestOptions): string {
+  const seconds = r.elapsedMs / 1000;
+  const rate = seconds > 0 ? `${((r.bytesDelivered / seconds) / 1024).toFixed(0)} KiB/s` : '';
+  const pct = (p: number) => `${(p * 100).toFixed(1)}%`;
+  const f = o.faults;
+  return [
+    `dl7450-bridge link self-test — pty ${r.ptyPath}, seed ${o.seed}`,
+    `board -> host: ${r.packetsSent} MQTT PUBLISH packets over link protocol v1 (board MTU 256, window 4)`,
+    '',
+    'injected on the board\'s line (per frame)',
+    row('garbage runs before a frame', r.injected.garbage, pct(f.garbage)),
+    row('boot-text lines before a frame', r.injected.text, pct(f.text)),
+    row('frames cut short (power-cut style)', r.injected.truncate, pct(f.truncate)),
+    row('frames with a corrupted byte', r.injected.corrupt, pct(f.corrupt)),
+    row('frames dropped', r.injected.drop, pct(f.drop)),
+    row('frames duplicated', r.injected.duplicate, pct(f.duplicate)),
+    '',
+    'recovered by the host',
+    row('intact frames sent / recovered', `${r.intactFramesSent}/${r.host.framesIn}`),
+    row('dropped: truncated / bad COBS', r.host.dropped.truncated),
+    row('dropped: CRC error', r.host.dropped.crc),
+    row('dropped: oversize / bad version', r.host.dropped.oversize + r.host.dropped.version),
+    row('console lines surfaced', r.host.consoleLines),
+    row('duplicates suppressed', r.host.duplicates),
+    row('out-of-sequence frames refused', r.host.outOfOrder),
+    row('frames retransmitted by the board', r.board.retransmits),
+    row('link resets', r.host.resets + r.host.broken),
+    '',
+    `result: ${r.packetsDelivered}/${r.packetsSent} packets delivered exactly once, in order, in ${seconds.toFixed(2)} s (${rate})`,
+    r.passed ? 'PASS' : `FAIL: ${r.failure}`,
+  ].join('\n');
+}
