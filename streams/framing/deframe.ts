@@ -56,6 +56,10 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
       /** True if a frame was emitted (its payload is a view into buf). `mine`: buf may be overwritten. */
       const segment = (buf: Buffer, start: number, end: number, mine: boolean): boolean => {
         if (end === start || overflowed) return false; // back-to-back delimiters, or an oversized run already reported
+        if (end - start > maxSegment) {
+          notFrame(buf.subarray(start, end), 'oversize');
+          return false;
+        }
         if (!mine) {
           const copy = slab.take(end - start);
           buf.copy(copy, 0, start, end);
