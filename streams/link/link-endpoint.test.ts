@@ -225,6 +225,24 @@ describe('linkEndpoint pair over a simulated line', () => {
     p.stop();
   });
 
+  it('does not let PINGs starve MQTT when the round trip is longer than the PING interval', () => {
+    // 700 ms each way and a window of 1: before, a PING was queued every second at CTRL
+    // priority whatever the backlog, and the MQTT packets never got through.
+    const p = createLinkPair({ delayMs: 700, b: { window: 1 }, a: { pingIntervalMs: 1000 } });
+    p.advance(3000);
+    const start = p.scheduler.now();
+    for (let i = 0; i < 20; i++) p.A.send({ type: 'send-mqtt', connId: 1, packet: Buffer.from([0x30, 0x01, i]) });
+    p.advance(60_000);
+    const mqtt = p.B.of('deliver').filter((d) => d.channel === Channel.MQTT);
+    expect(mqtt.map((d) => d.payload[3])).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    const lastMqtt = p.A.outputs.filter((o) => o.out.type === 'tx' && o.out.frame.channel === Channel.MQTT).at(-1)?.at ?? 0;
+    const pingsDuringBacklog = p.A.outputs.filter(
+      (o) => o.at >= start && o.at < lastMqtt && o.out.type === 'tx' && o.out.frame.channel === Channel.CTRL && o.out.frame.payload[0] === CtrlType.PING,
+    );
+    expect(pingsDuringBacklog).toEqual([]);
+    p.stop();
+  });
+
   it('carries MQTT packets larger than the MTU as fragments', () => {
     const p = createLinkPair({ b: { mtu: 32 } });
     p.advance(50);

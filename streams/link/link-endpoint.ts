@@ -116,6 +116,7 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       let pollRetries = 0;
       let fastRetransmitted = false;
       let lastSequencedAt = 0;
+      let lastHeardAt = 0;
       let pingNonce = 0;
       // Receiver.
       let rcvNxt = 0;
@@ -309,12 +310,17 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
         if (acked > inflight.length) return; // not about this session's frames
         if (acked > 0) {
           const newest = inflight[acked - 1];
-          if (!newest.retransmitted) rto.sample(sched.now() - newest.sentAt);
+          // Karn: a retransmitted frame gives no sample, and the backed-off timeout stays until
+          // one that was sent once does; otherwise a line slower than the initial RTO would
+          // time out on every frame.
+          if (!newest.retransmitted) {
+            rto.sample(sched.now() - newest.sentAt);
+            rto.resetBackOff();
+          }
           inflight = inflight.slice(acked);
           sndUna = frame.ack;
           retries = 0;
           fastRetransmitted = false;
-          rto.resetBackOff();
           armRto();
         }
         peerCredit = frame.credit;
@@ -403,6 +409,7 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
 
       const onFrame = (frame: Frame): void => {
         counters.framesIn++;
+        lastHeardAt = sched.now();
         const isHello = frame.channel === Channel.CTRL && frame.payload[0] === CtrlType.HELLO;
         if (isHello) return onHello(frame.payload);
         if (phase === 'up') processAck(frame);
@@ -478,7 +485,12 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       timers.push(
         sched.schedule(function ping() {
           serialised(() => {
-            if (phase === 'up' && sched.now() - lastSequencedAt >= pingIntervalMs) {
+            // Only an idle link needs probing: frames in flight or queued already are (by the
+            // RTO), and frames arriving prove the peer alive. PINGs queued behind a backlog, at
+            // CTRL priority, would starve MQTT on a slow line.
+            const idle = inflight.length === 0 && ctrlQueue.length + dataQueue.length === 0;
+            const quietFor = sched.now() - Math.max(lastSequencedAt, lastHeardAt);
+            if (phase === 'up' && idle && quietFor >= pingIntervalMs) {
               ctrlQueue.push({ channel: Channel.CTRL, flags: FLAGS_WHOLE, payload: encodeCtrl({ type: 'ping', nonce: ++pingNonce }) });
               lastSequencedAt = sched.now();
               trySend();
