@@ -1,9 +1,10 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
 import { cobsMaxEncodedLength } from './cobs.js';
-import { decodeFrame, type Frame, type FrameError } from './frame.js';
+import { decodeFrame, toFrame, type Frame, type FrameError } from './frame.js';
 import { FRAME_OVERHEAD } from '../link/protocol.js';
 import { consoleLines, looksLikeText } from './console-text.js';
 import { createSlab } from './slab.js';
+import { nativeFraming } from './native-codec.js';
 
 export type DropReason = FrameError | 'oversize';
 
@@ -18,14 +19,15 @@ export interface DeframeOptions {
   /**
    * The caller hands the chunks over: frames are then decoded in place, overwriting the chunk,
    * with no copy at all. Only for a source whose chunks nobody else reads (a SerialLink's
-   * data$ with this as its one consumer); by default each frame is copied first.
+   * data$ with this as its one consumer); by default each chunk is copied first.
    */
   ownsChunks?: boolean;
 }
 
+const RESULT_SLOTS = 256;
+
 /**
- * Serial bytes -> frames. Takes ownership of the chunks it is given: frames are decoded in
- * place (see decodeFrame), so another consumer that needs the raw bytes must copy them first. Splits on 0x00, decodes COBS and checks the CRC. Whatever is not an
+ * Serial bytes -> frames. Splits on 0x00, decodes COBS and checks the CRC. Whatever is not an
  * intact frame is dropped and reported (a power cut's half frame, line noise), or surfaced as
  * console text (boot ROM output, stray prints) — never glued onto the next frame, because
  * every frame is preceded by its own 0x00. Buffering is bounded by the largest legal frame.
@@ -34,52 +36,63 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
   if (!Number.isInteger(options.maxPayload) || options.maxPayload < 0) {
     throw new TypeError(`deframe: maxPayload must be a non-negative integer, got ${options.maxPayload}`);
   }
-  const maxSegment = cobsMaxEncodedLength(options.maxPayload + FRAME_OVERHEAD);
+  const maxRun = cobsMaxEncodedLength(options.maxPayload + FRAME_OVERHEAD);
   const ownsChunks = options.ownsChunks ?? false;
   return (source) =>
     new Observable<DeframeEvent>((subscriber) => {
+      const emit = createEmitter(subscriber);
+      const slab = createSlab();
+      const results = new Int32Array(1 + 3 * RESULT_SLOTS);
       let pending: Buffer[] = [];
       let pendingBytes = 0;
-      // Set once a run outgrew maxSegment: the rest of it, up to the next 0x00, is no frame.
+      // Set once a run outgrew maxRun: the rest of it, up to the next 0x00, is no frame.
       let overflowed = false;
 
-      const notFrame = (seg: Buffer, reason: DropReason): void => {
-        if (looksLikeText(seg)) {
-          for (const text of consoleLines(seg)) subscriber.next({ type: 'console', text });
-        } else {
-          subscriber.next({ type: 'dropped', reason, bytes: seg.length });
-        }
-      };
-
-      const slab = createSlab();
-
-      /** True if a frame was emitted (its payload is a view into buf). `mine`: buf may be overwritten. */
-      const segment = (buf: Buffer, start: number, end: number, mine: boolean): boolean => {
-        if (end === start || overflowed) return false; // back-to-back delimiters, or an oversized run already reported
-        if (end - start > maxSegment) {
-          notFrame(buf.subarray(start, end), 'oversize');
-          return false;
-        }
-        if (!mine) {
-          const copy = slab.take(end - start);
-          buf.copy(copy, 0, start, end);
-          const emitted = segment(copy, 0, copy.length, true);
-          if (emitted) slab.commit();
-          return emitted;
-        }
+      /** Decodes buf[start, end) in place; true if a frame (a view into buf) was emitted. */
+      const run = (buf: Buffer, start: number, end: number): boolean => {
+        if (end - start > maxRun) return emit.notFrame(buf, start, end, 'oversize');
         // Decoding overwrites the bytes, so text is copied first. The check is cheap for real
         // frames: their header or first payload byte is a control character.
         const original = looksLikeText(buf, start, end) ? Buffer.from(buf.subarray(start, end)) : undefined;
         const result = decodeFrame(buf, start, end);
-        if (typeof result !== 'string') {
-          subscriber.next({ type: 'frame', frame: result });
-          return true;
-        }
-        if (original !== undefined) for (const text of consoleLines(original)) subscriber.next({ type: 'console', text });
-        else subscriber.next({ type: 'dropped', reason: result, bytes: end - start });
-        return false;
+        if (typeof result !== 'string') return emit.frame(result);
+        if (original !== undefined) return emit.notFrame(original, 0, original.length, result);
+        return emit.notFrame(buf, start, end, result);
       };
 
+      /** Every complete run in chunk from pos; returns where the unterminated tail begins. */
+      const runsJs = (chunk: Buffer, pos: number): number => {
+        for (let zero = chunk.indexOf(0, pos); zero !== -1; zero = chunk.indexOf(0, pos)) {
+          if (zero > pos) run(chunk, pos, zero);
+          pos = zero + 1;
+        }
+        return pos;
+      };
+
+      // One native call splits and decodes every run of a read: per-frame call overhead would
+      // otherwise cost more than the decoding itself on small frames.
+      const runsNative = (chunk: Buffer, pos: number): number => {
+        const native = nativeFraming as NonNullable<typeof nativeFraming>;
+        for (;;) {
+          const count = native.decodeRuns(chunk, pos, chunk.length, maxRun, results);
+          for (let i = 0, r = 1; i < count; i++, r += 3) {
+            const start = results[r];
+            const status = results[r + 2];
+            if (status >= 0) {
+              const frame = toFrame(chunk, start, status);
+              if (typeof frame === 'string') emit.notFrame(chunk, start, results[r + 1], frame);
+              else emit.frame(frame);
+            } else {
+              emit.notFrame(chunk, start, results[r + 1], status === -2 ? 'crc' : status === -4 ? 'oversize' : 'truncated');
+            }
+          }
+          pos = results[0];
+          if (count < RESULT_SLOTS) return pos;
+        }
+      };
+      const runs = nativeFraming ? runsNative : runsJs;
+
+      // A frame split across reads is joined in the slab (not a fresh buffer per frame).
       const takePending = (): Buffer => {
         const joined = slab.take(pendingBytes);
         let at = 0;
@@ -89,47 +102,70 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
         return joined;
       };
 
-      // Holds at most maxSegment bytes: a longer run cannot be a frame and is passed on as it comes.
+      // Holds at most maxRun bytes: a longer run cannot be a frame and is passed on as it comes.
       const hold = (tail: Buffer): void => {
         if (tail.length === 0) return;
-        if (overflowed) return notFrame(tail, 'oversize');
+        if (overflowed) {
+          emit.notFrame(tail, 0, tail.length, 'oversize');
+          return;
+        }
         pending.push(tail);
         pendingBytes += tail.length;
-        if (pendingBytes > maxSegment) {
-          notFrame(takePending(), 'oversize');
+        if (pendingBytes > maxRun) {
+          const head = takePending();
+          emit.notFrame(head, 0, head.length, 'oversize');
           overflowed = true;
         }
       };
 
       return source.subscribe({
-        next(chunk) {
+        next(input) {
+          const chunk = ownsChunks ? input : Buffer.from(input);
           let pos = 0;
-          while (pos < chunk.length) {
-            const zero = chunk.indexOf(0, pos);
-            if (zero === -1) {
-              // Chunks are ours to keep (SerialLink contract): no copy.
-              hold(pos === 0 ? chunk : chunk.subarray(pos));
-              return;
-            }
-            if (pendingBytes > 0 || overflowed) {
-              hold(chunk.subarray(pos, zero));
+          if (pendingBytes > 0 || overflowed) {
+            const zero = chunk.indexOf(0);
+            if (zero === -1) return hold(chunk);
+            hold(chunk.subarray(0, zero));
+            if (!overflowed && pendingBytes > 0) {
               const joined = takePending();
-              if (segment(joined, 0, joined.length, true)) slab.commit();
-            } else {
-              segment(chunk, pos, zero, ownsChunks);
+              if (run(joined, 0, joined.length)) slab.commit();
             }
             overflowed = false;
             pos = zero + 1;
           }
+          pos = runs(chunk, pos);
+          // The tail holds no 0x00; chunks are ours (SerialLink contract, or copied): no copy.
+          if (pos < chunk.length) hold(pos === 0 ? chunk : chunk.subarray(pos));
         },
         error(err) {
           subscriber.error(err);
         },
         complete() {
           // The stream ended inside a frame: what was held is a truncated frame (or text).
-          if (pendingBytes > 0) notFrame(takePending(), 'truncated');
+          if (pendingBytes > 0) {
+            const tail = takePending();
+            emit.notFrame(tail, 0, tail.length, 'truncated');
+          }
           subscriber.complete();
         },
       });
     });
+}
+
+function createEmitter(subscriber: Subscriber<DeframeEvent>) {
+  return {
+    frame(frame: Frame): true {
+      subscriber.next({ type: 'frame', frame });
+      return true;
+    },
+    /** Not a frame: console text if it reads as text, else a counted drop. */
+    notFrame(buf: Buffer, start: number, end: number, reason: DropReason): false {
+      if (looksLikeText(buf, start, end)) {
+        for (const text of consoleLines(buf.subarray(start, end))) subscriber.next({ type: 'console', text });
+      } else {
+        subscriber.next({ type: 'dropped', reason, bytes: end - start });
+      }
+      return false;
+    },
+  };
 }

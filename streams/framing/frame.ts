@@ -51,7 +51,8 @@ function encodeFrameNative(frame: Frame): Buffer {
 
 export const encodeFrame: (frame: Frame) => Buffer = nativeFraming ? encodeFrameNative : encodeFrameJs;
 
-function toFrame(buf: Buffer, start: number, n: number): Frame | FrameError {
+/** The frame decoded in place at buf[start, start + n) (n includes the CRC). */
+export function toFrame(buf: Buffer, start: number, n: number): Frame | FrameError {
   const b0 = buf[start];
   if (b0 >> 5 !== LINK_VERSION) return 'version';
   return {

@@ -6,6 +6,8 @@ export interface NativeFraming {
   decode(src: Buffer, start: number, end: number, dst: Buffer, dstOffset: number): number;
   /** Writes 0x00 COBS(header|payload|CRC) 0x00 into out; returns the bytes written. */
   encode(b0: number, seq: number, ack: number, credit: number, payload: Buffer, out: Buffer): number;
+  /** Splits on 0x00 and decodes every complete run in place; see framing.c for `out`. */
+  decodeRuns(buf: Buffer, start: number, end: number, maxRun: number, out: Int32Array): number;
   crc32c(buf: Buffer, start: number, end: number): number;
   crcEngine: string;
 }

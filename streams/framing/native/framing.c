@@ -4,6 +4,7 @@
 // frames (see bench/RESULTS.md).
 #include <node_api.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define POLY 0x82f63b78u
@@ -287,6 +288,89 @@ static napi_value js_encode(napi_env env, napi_callback_info info) {
   return ret_i32(env, (int32_t)(n + 1));
 }
 
+static int check_crc(const uint8_t *p, size_t n) {
+  uint32_t crc = crc_update(0xffffffffu, p, n - 4) ^ 0xffffffffu;
+  const uint8_t *c = p + n - 4;
+  return crc == ((uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24);
+}
+
+// Printable ASCII, TAB, CR, LF, ESC or any byte >= 0x80 (UTF-8 is checked later, in JS).
+static int text_like(const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    uint8_t b = p[i];
+    if ((b < 0x20 && b != 0x09 && b != 0x0a && b != 0x0d && b != 0x1b) || b == 0x7f) return 0;
+  }
+  return 1;
+}
+
+// Decodes one run in place; -1 truncated, -2 CRC, else the decoded length. A run that reads as
+// text (rare for a frame: its header usually holds a control byte) is decoded from a copy, so
+// that if it is not a frame its bytes stay intact for the console (-3).
+static long decode_run(uint8_t *p, size_t n) {
+  if (text_like(p, n)) {
+    uint8_t stack[512];
+    uint8_t *copy = n <= sizeof stack ? stack : malloc(n);
+    if (!copy) return -3;
+    memcpy(copy, p, n);
+    long m = cobs_decode(copy, n, copy);
+    int frame = m >= 8 && check_crc(copy, (size_t)m);
+    if (frame) memcpy(p, copy, (size_t)m);
+    if (copy != stack) free(copy);
+    return frame ? m : -3;
+  }
+  long m = cobs_decode(p, n, p);
+  if (m < 8) return -1;
+  return check_crc(p, (size_t)m) ? m : -2;
+}
+
+// decodeRuns(buf, start, end, maxRun, out: Int32Array) -> results
+// Splits buf[start, end) on 0x00 and decodes every complete run in place, in one call per read
+// instead of one per frame. out[0] receives the offset where the unterminated tail begins;
+// then (runStart, runEnd, status) triples: status >= 0 = decoded length (the frame starts at
+// runStart), -1 truncated, -2 CRC, -3 text (bytes untouched), -4 longer than maxRun (untouched).
+// Stops early when out is full; out[0] then says where to resume.
+static napi_value js_decode_runs(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value a[5];
+  napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+  uint8_t *buf;
+  size_t len;
+  uint32_t start, end, max_run;
+  if (argc < 5 || !arg_buffer(env, a[0], &buf, &len) || !arg_u32(env, a[1], &start) || !arg_u32(env, a[2], &end) ||
+      !arg_u32(env, a[3], &max_run))
+    return NULL;
+  napi_typedarray_type type;
+  size_t out_len;
+  void *out_data;
+  if (napi_get_typedarray_info(env, a[4], &type, &out_len, &out_data, NULL, NULL) != napi_ok || type != napi_int32_array ||
+      out_len < 4) {
+    napi_throw_type_error(env, NULL, "decodeRuns: out must be an Int32Array of at least 4");
+    return NULL;
+  }
+  if (end > len || start > end) {
+    napi_throw_range_error(env, NULL, "decodeRuns: range outside the buffer");
+    return NULL;
+  }
+  int32_t *out = out_data;
+  size_t slots = (out_len - 1) / 3, used = 0, pos = start;
+  while (used < slots) {
+    uint8_t *z = memchr(buf + pos, 0, end - pos);
+    if (!z) break;
+    size_t zero = (size_t)(z - buf);
+    if (zero > pos) {
+      size_t n = zero - pos;
+      long status = n > max_run ? -4 : decode_run(buf + pos, n);
+      out[1 + used * 3] = (int32_t)pos;
+      out[2 + used * 3] = (int32_t)zero;
+      out[3 + used * 3] = (int32_t)status;
+      used++;
+    }
+    pos = zero + 1;
+  }
+  out[0] = (int32_t)pos;
+  return ret_i32(env, (int32_t)used);
+}
+
 // crc32c(buf, start, end) -> CRC-32C
 static napi_value js_crc(napi_env env, napi_callback_info info) {
   size_t argc = 3;
@@ -317,6 +401,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "decode", fn);
   napi_create_function(env, "encode", NAPI_AUTO_LENGTH, js_encode, NULL, &fn);
   napi_set_named_property(env, exports, "encode", fn);
+  napi_create_function(env, "decodeRuns", NAPI_AUTO_LENGTH, js_decode_runs, NULL, &fn);
+  napi_set_named_property(env, exports, "decodeRuns", fn);
   napi_create_function(env, "crc32c", NAPI_AUTO_LENGTH, js_crc, NULL, &fn);
   napi_set_named_property(env, exports, "crc32c", fn);
   napi_create_string_utf8(env, use_hw ? "sse4.2" : "slice-by-8", NAPI_AUTO_LENGTH, &s);
