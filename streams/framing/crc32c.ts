@@ -39,3 +39,6 @@ export function crc32c(buf: Buffer, start = 0, end = buf.length): number {
   if (nativeFraming !== undefined && end - start >= NATIVE_MIN_BYTES) return nativeFraming.crc32c(buf, start, end);
   return crc32cJs(buf, start, end);
 }
+
+/** Which CRC-32C implementation runs, for benchmark reports. */
+export const crc32cBackend = nativeFraming ? `native (${nativeFraming.crcEngine}) + JS below ${NATIVE_MIN_BYTES} B` : 'JS slice-by-8';

@@ -509,7 +509,18 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       }
 
       const sub = source.subscribe({
-        next: (input) => serialised(() => onInput(input)),
+        next: (input) => {
+          // The common case needs no closure: nothing else is being handled.
+          if (!busy && backlog.length === 0) {
+            busy = true;
+            try {
+              onInput(input);
+              for (let next = backlog.shift(); next; next = backlog.shift()) next();
+            } finally {
+              busy = false;
+            }
+          } else serialised(() => onInput(input));
+        },
         error: (err) => out.error(err),
         complete: () => {
           out.next({ type: 'stats', stats: stats() });
