@@ -9,7 +9,7 @@ import { createLineFaults, seededRandom, type FaultKind } from '../../streams/fa
 import { encodeFrame } from '../../streams/framing/frame.js';
 import { linkOverLine, type ByteLine, type LinkOverLineOptions } from '../../streams/link/link-over-line.js';
 import type { LinkCommand, LinkOutput } from '../../streams/link/link-endpoint.js';
-import type { LinkStats } from '../../streams/link/link-stats.js';
+import { emptyLinkStats, type LinkStats } from '../../streams/link/link-stats.js';
 import { Channel, FLAGS_WHOLE, Role } from '../../streams/link/protocol.js';
 import { reassembleMqtt } from '../../streams/mqtt/mqtt-reassemble.js';
 import { parseMqtt } from '../../streams/mqtt/mqtt-parse.js';
@@ -124,7 +124,7 @@ export async function runLinkSelftest(options: SelftestOptions, onProgress: (del
     const finalHost = await withTimeout(host$.stats, 5000);
     await board.close();
 
-    const empty = emptyStats();
+    const empty = emptyLinkStats();
     const result: SelftestResult = {
       passed: false,
       ptyPath: `${join(dir, 'board0')} -> ${host.ptsPath}`,
@@ -174,28 +174,5 @@ function runSide(line: ByteLine, options: LinkOverLineOptions) {
     stats,
     start: () => linkOverLine(line, commands, options).subscribe(out),
     stop: () => commands.complete(),
-  };
-}
-
-function emptyStats(): LinkStats {
-  return {
-    state: 'syncing',
-    framesIn: 0,
-    framesOut: 0,
-    delivered: 0,
-    retransmits: 0,
-    duplicates: 0,
-    outOfOrder: 0,
-    overruns: 0,
-    notSynced: 0,
-    polls: 0,
-    resets: 0,
-    broken: 0,
-    consoleLines: 0,
-    dropped: { truncated: 0, crc: 0, version: 0, oversize: 0 },
-    inFlight: 0,
-    queued: 0,
-    peerCredit: 0,
-    srttMs: undefined,
   };
 }

@@ -1,71 +1,17 @@
-import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import { randomInt } from 'node:crypto';
 import type { Frame } from '../framing/frame.js';
-import type { DeframeEvent } from '../framing/deframe.js';
 import { fragmentMqtt } from '../mqtt/mqtt-fragment.js';
 import { decodeCtrl, encodeCtrl, type Hello } from './ctrl-codec.js';
-import { AckType, Channel, CtrlType, FLAGS_WHOLE, LINK_VERSION, MAX_MTU, MAX_WINDOW, MIN_MTU, type Role } from './protocol.js';
+import { AckType, Channel, CtrlType, FLAGS_WHOLE, LINK_VERSION, MAX_MTU, MAX_WINDOW, MIN_MTU } from './protocol.js';
 import { createRtoEstimator, type RtoOptions } from './rto.js';
-import { seqAdd, seqDiff } from './seq.js';
-import { Fifo } from './fifo.js';
 import { createLinkCounters, type LinkStats } from './link-stats.js';
+import { createLinkSender } from './link-sender.js';
+import { createLinkReceiver } from './link-receiver.js';
+import { createSerialExecutor } from './serial-executor.js';
+import type { DownCause, LinkCommand, LinkEndpointOptions, LinkInput, LinkOutput, UpCause } from './link-types.js';
 
-export interface LinkEndpointOptions {
-  role: Role;
-  /** Board id, or the host's name. */
-  id: string;
-  firmware: string;
-  /** Largest frame payload this side accepts. */
-  mtu: number;
-  /** Frames this side can hold before its application consumes them. */
-  window: number;
-  /** Boot epoch; random by default (a board must pick a new one at every boot). */
-  epoch?: number;
-  scheduler?: SchedulerLike;
-  rto?: Partial<RtoOptions>;
-  /** Retransmissions of one frame (or unanswered credit polls) before the link is broken. */
-  maxRetries?: number;
-  helloIntervalMs?: number;
-  /** Idle time after which a PING is sent, so a dead peer is noticed on an idle link. */
-  pingIntervalMs?: number;
-  ackDelayMs?: number;
-  /** Free credit as soon as a frame is delivered; false = the app sends `consumed`. */
-  autoConsume?: boolean;
-  /** Emit a stats event this often (0: only on down and on completion). */
-  statsIntervalMs?: number;
-}
-
-export type LinkCommand =
-  | { type: 'send'; channel: typeof Channel.CTRL | typeof Channel.LOG | typeof Channel.TIME; payload: Buffer }
-  | { type: 'send-mqtt'; connId: number; packet: Buffer }
-  | { type: 'consumed'; frames: number }
-  | { type: 'reset'; detail?: string };
-
-export type LinkInput = DeframeEvent | LinkCommand;
-
-export type UpCause = 'first' | 'reboot' | 'resync';
-export type DownCause = 'broken' | 'peer-reboot' | 'peer-reset' | 'local-reset';
-
-export type LinkOutput =
-  | { type: 'tx'; frame: Frame }
-  | { type: 'deliver'; channel: number; flags: number; payload: Buffer }
-  | { type: 'up'; peer: Hello; cause: UpCause }
-  | { type: 'down'; cause: DownCause; detail: string }
-  | { type: 'rejected'; command: LinkCommand; reason: string }
-  | { type: 'link-error'; detail: string }
-  | { type: 'stats'; stats: LinkStats }
-  | Extract<DeframeEvent, { type: 'console' | 'dropped' }>;
-
-interface Outgoing {
-  channel: number;
-  flags: number;
-  payload: Buffer;
-}
-
-interface InFlight extends Outgoing {
-  sentAt: number;
-  retransmitted: boolean;
-}
+export type { DownCause, LinkCommand, LinkEndpointOptions, LinkInput, LinkOutput, UpCause } from './link-types.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -75,12 +21,15 @@ function checkInt(name: string, value: number, min: number, max: number): void {
   }
 }
 
+/** PING and PONG are the link's own business: they are not delivered and hold no credit. */
+const isLinkCtrl = (frame: Frame) => frame.channel === Channel.CTRL && (frame.payload[0] === CtrlType.PING || frame.payload[0] === CtrlType.PONG);
+
 /**
- * One side of the link protocol (docs/link-protocol.md): HELLO handshake, reliable in-order
- * delivery of CTRL and MQTT with cumulative acks, credit flow control, retransmission and
- * broken-link detection. Input: deframed frames and the application's commands. Output:
- * frames to write, deliveries, and link events. Time comes only from the scheduler, so the
- * whole state machine runs in virtual time under test.
+ * One side of the link protocol (docs/link-protocol.md): the HELLO handshake that (re)starts a
+ * session, a reliable sender and receiver for CTRL and MQTT, liveness PINGs, and broken-link
+ * detection. Input: deframed frames and the application's commands. Output: frames to write,
+ * deliveries, and link events. Time comes only from the scheduler, so the whole state machine
+ * runs in virtual time under test.
  */
 export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<LinkInput, LinkOutput> {
   checkInt('mtu', options.mtu, MIN_MTU, MAX_MTU);
@@ -90,7 +39,6 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
   const helloIntervalMs = options.helloIntervalMs ?? 500;
   const pingIntervalMs = options.pingIntervalMs ?? 1000;
   const ackDelayMs = options.ackDelayMs ?? 0;
-  const autoConsume = options.autoConsume ?? true;
   const statsIntervalMs = options.statsIntervalMs ?? 0;
   const rtoOptions: RtoOptions = { initialMs: 500, minMs: 50, maxMs: 3000, ...options.rto };
 
@@ -100,64 +48,25 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       const epoch = options.epoch ?? randomInt(2 ** 32);
       const rto = createRtoEstimator(rtoOptions);
       const counters = createLinkCounters();
+      const exec = createSerialExecutor();
+      const after = (ms: number, fn: () => void): Subscription => sched.schedule(() => exec.run(fn), ms);
 
       let phase: 'syncing' | 'up' = 'syncing';
       let nonce = 0;
       let peer: Hello | undefined;
       let lastUpEpoch: number | undefined;
-      // Sender.
-      let sndUna = 0;
-      let sndNxt = 0;
-      let inflight: InFlight[] = [];
-      const ctrlQueue = new Fifo<Outgoing>();
-      const dataQueue = new Fifo<Outgoing>();
-      let peerCredit = 0;
-      let retries = 0;
-      let pollRetries = 0;
-      let fastRetransmitted = false;
-      let lastSequencedAt = 0;
       let lastHeardAt = 0;
       let pingNonce = 0;
-      // Receiver.
-      let rcvNxt = 0;
-      let held = 0;
-      let gapReported = false;
-      // Timers.
       let helloTimer: Subscription | undefined;
-      let rtoTimer: Subscription | undefined;
-      let persistTimer: Subscription | undefined;
       let ackTimer: Subscription | undefined;
-      const timers: Subscription[] = [];
-
-      // Inputs arriving while one is being handled (a synchronous loop-back) wait their turn.
-      let busy = false;
-      const backlog: (() => void)[] = [];
-      const serialised = (fn: () => void): void => {
-        if (busy) {
-          backlog.push(fn);
-          return;
-        }
-        busy = true;
-        try {
-          fn();
-          for (let next = backlog.shift(); next; next = backlog.shift()) next();
-        } finally {
-          busy = false;
-        }
-      };
-      const after = (ms: number, fn: () => void): Subscription => sched.schedule(() => serialised(fn), ms);
-
-      const credit = (): number => Math.max(0, options.window - held);
 
       const emitFrame = (channel: number, flags: number, seq: number, payload: Buffer): void => {
         ackTimer?.unsubscribe();
         ackTimer = undefined;
         counters.framesOut++;
-        out.next({ type: 'tx', frame: { channel, flags, seq, ack: rcvNxt, credit: credit(), payload } });
+        out.next({ type: 'tx', frame: { channel, flags, seq, ack: receiver.ack(), credit: receiver.credit(), payload } });
       };
-
-      const sendAck = (kind: number): void =>
-        emitFrame(Channel.ACK, FLAGS_WHOLE, sndNxt, kind === AckType.ACK ? EMPTY : Buffer.of(kind));
+      const sendAck = (kind: number): void => emitFrame(Channel.ACK, FLAGS_WHOLE, sender.nextSeq(), kind === AckType.ACK ? EMPTY : Buffer.of(kind));
 
       const oweAck = (): void => {
         ackTimer ??= after(ackDelayMs, () => {
@@ -165,6 +74,23 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
           if (phase === 'up') sendAck(AckType.ACK);
         });
       };
+      const receiver = createLinkReceiver({ window: options.window, autoConsume: options.autoConsume ?? true, counters, ackNow: sendAck, oweAck });
+      const sender = createLinkSender({
+        scheduler: sched,
+        rto,
+        rtoMaxMs: rtoOptions.maxMs,
+        maxRetries,
+        counters,
+        emit: emitFrame,
+        poll: () => sendAck(AckType.POLL),
+        after,
+        broken: (detail) => {
+          goDown('broken', detail);
+          startSync();
+        },
+      });
+
+      const stats = (): LinkStats => counters.snapshot({ state: phase, ...sender.gauges(), srttMs: rto.srttMs() });
 
       const sendHello = (): void => {
         const hello: Hello = {
@@ -182,34 +108,15 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
         emitFrame(Channel.CTRL, FLAGS_WHOLE, 0, encodeCtrl({ type: 'hello', ...hello }));
       };
 
-      const stopTimer = (t: Subscription | undefined): undefined => {
-        t?.unsubscribe();
-        return undefined;
-      };
-
       const resetSession = (): void => {
-        sndUna = sndNxt = rcvNxt = held = 0;
-        inflight = [];
-        ctrlQueue.clear();
-        dataQueue.clear();
-        peerCredit = retries = pollRetries = 0;
-        fastRetransmitted = gapReported = false;
-        rto.resetBackOff();
-        rtoTimer = stopTimer(rtoTimer);
-        persistTimer = stopTimer(persistTimer);
-        ackTimer = stopTimer(ackTimer);
+        sender.reset();
+        receiver.reset();
+        ackTimer?.unsubscribe();
+        ackTimer = undefined;
       };
 
-      const stats = (): LinkStats =>
-        counters.snapshot({
-          state: phase,
-          inFlight: inflight.length,
-          queued: ctrlQueue.length + dataQueue.length,
-          peerCredit,
-          srttMs: rto.srttMs(),
-        });
-
-      const startSync = (): void => {
+      /** Start (or restart) a session: new nonce, everything forgotten, HELLO until answered. */
+      function startSync(): void {
         phase = 'syncing';
         peer = undefined;
         nonce = randomInt(1, 2 ** 32);
@@ -221,159 +128,26 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
           sendHello();
           helloTimer = after(helloIntervalMs, resend);
         });
-      };
+      }
 
-      const goDown = (cause: DownCause, detail: string): void => {
+      function goDown(cause: DownCause, detail: string): void {
         if (cause === 'broken') counters.broken++;
         else counters.resets++;
         out.next({ type: 'down', cause, detail });
         out.next({ type: 'stats', stats: stats() });
-      };
+      }
 
-      const becomeUp = (): void => {
-        const p = peer as Hello;
+      const becomeUp = (p: Hello): void => {
         phase = 'up';
-        helloTimer = stopTimer(helloTimer);
-        peerCredit = p.window;
-        lastSequencedAt = sched.now();
+        helloTimer?.unsubscribe();
+        helloTimer = undefined;
         const cause: UpCause = lastUpEpoch === undefined ? 'first' : lastUpEpoch !== p.epoch ? 'reboot' : 'resync';
         lastUpEpoch = p.epoch;
         out.next({ type: 'up', peer: p, cause });
-        trySend();
+        sender.open(p.window);
       };
 
-      const armRto = (): void => {
-        rtoTimer?.unsubscribe();
-        rtoTimer = inflight.length > 0 ? after(rto.timeoutMs(), onRto) : undefined;
-      };
-
-      const retransmitAll = (): void => {
-        const now = sched.now();
-        inflight.forEach((f, i) => {
-          f.retransmitted = true;
-          f.sentAt = now;
-          counters.retransmits++;
-          emitFrame(f.channel, f.flags, seqAdd(sndUna, i), f.payload);
-        });
-        lastSequencedAt = now;
-      };
-
-      function onRto(): void {
-        rtoTimer = undefined;
-        if (phase !== 'up' || inflight.length === 0) return;
-        if (++retries > maxRetries) {
-          goDown('broken', `no acknowledgement after ${maxRetries} retransmissions`);
-          startSync();
-          return;
-        }
-        rto.backOff();
-        retransmitAll();
-        armRto();
-      }
-
-      function onPersist(): void {
-        persistTimer = undefined;
-        if (phase !== 'up' || inflight.length > 0 || peerCredit > 0) return;
-        if (ctrlQueue.length + dataQueue.length === 0) return;
-        if (++pollRetries > maxRetries) {
-          goDown('broken', `peer gave no credit and answered none of ${maxRetries} polls`);
-          startSync();
-          return;
-        }
-        counters.polls++;
-        sendAck(AckType.POLL);
-        persistTimer = after(Math.min(rtoOptions.maxMs, rto.timeoutMs() * 2 ** pollRetries), onPersist);
-      }
-
-      function trySend(): void {
-        if (phase !== 'up') return;
-        const limit = Math.min(peerCredit, MAX_WINDOW);
-        while (inflight.length < limit) {
-          const msg = ctrlQueue.shift() ?? dataQueue.shift();
-          if (msg === undefined) break;
-          const seq = sndNxt;
-          sndNxt = seqAdd(sndNxt, 1);
-          inflight.push({ ...msg, sentAt: sched.now(), retransmitted: false });
-          emitFrame(msg.channel, msg.flags, seq, msg.payload);
-          lastSequencedAt = sched.now();
-          if (rtoTimer === undefined) armRto();
-        }
-        const waiting = ctrlQueue.length + dataQueue.length > 0;
-        if (waiting && inflight.length === 0 && peerCredit === 0) {
-          persistTimer ??= after(rto.timeoutMs(), onPersist);
-        }
-      }
-
-      const processAck = (frame: Frame): void => {
-        pollRetries = 0;
-        const acked = seqDiff(frame.ack, sndUna);
-        if (acked > inflight.length) return; // not about this session's frames
-        if (acked > 0) {
-          const newest = inflight[acked - 1];
-          // Karn: a retransmitted frame gives no sample, and the backed-off timeout stays until
-          // one that was sent once does; otherwise a line slower than the initial RTO would
-          // time out on every frame.
-          if (!newest.retransmitted) {
-            rto.sample(sched.now() - newest.sentAt);
-            rto.resetBackOff();
-          }
-          inflight = inflight.slice(acked);
-          sndUna = frame.ack;
-          retries = 0;
-          fastRetransmitted = false;
-          armRto();
-        }
-        peerCredit = frame.credit;
-      };
-
-      const handleCtrl = (payload: Buffer): void => {
-        if (payload[0] === CtrlType.PING) {
-          const ping = decodeCtrl(payload);
-          if (typeof ping !== 'string' && ping.type === 'ping') {
-            ctrlQueue.push({ channel: Channel.CTRL, flags: FLAGS_WHOLE, payload: encodeCtrl({ type: 'pong', nonce: ping.nonce }) });
-            trySend();
-          }
-          return;
-        }
-        if (payload[0] === CtrlType.PONG) return; // its acknowledgement already proved liveness
-        counters.delivered++;
-        out.next({ type: 'deliver', channel: Channel.CTRL, flags: FLAGS_WHOLE, payload });
-      };
-
-      const onSequenced = (frame: Frame): void => {
-        if (phase !== 'up') {
-          counters.notSynced++;
-          return;
-        }
-        const d = seqDiff(frame.seq, rcvNxt);
-        if (d === 0) {
-          if (held >= options.window) {
-            counters.overruns++; // sent beyond our credit: refuse; it is resent later
-            sendAck(AckType.ACK);
-            return;
-          }
-          rcvNxt = seqAdd(rcvNxt, 1);
-          gapReported = false;
-          const counts = frame.channel === Channel.MQTT || (frame.payload[0] !== CtrlType.PING && frame.payload[0] !== CtrlType.PONG);
-          if (!autoConsume && counts) held++;
-          oweAck();
-          if (frame.channel === Channel.CTRL) handleCtrl(frame.payload);
-          else {
-            counters.delivered++;
-            out.next({ type: 'deliver', channel: frame.channel, flags: frame.flags, payload: frame.payload });
-          }
-        } else if (d >= 128) {
-          counters.duplicates++; // our ack was lost: repeat it
-          sendAck(AckType.ACK);
-        } else {
-          counters.outOfOrder++;
-          if (!gapReported) {
-            gapReported = true;
-            sendAck(AckType.GAP);
-          }
-        }
-      };
-
+      // The handshake (protocol section 4.2): LAPB-like, both directions reset together.
       const onHello = (payload: Buffer): void => {
         const h = decodeCtrl(payload);
         if (typeof h === 'string' || h.type !== 'hello') {
@@ -384,14 +158,11 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
         if (phase === 'syncing') {
           if (!known) {
             peer = h;
-            rcvNxt = held = 0;
+            receiver.reset();
           }
-          if (h.echo === nonce) {
-            becomeUp();
-            if (!h.synced) sendHello();
-          } else {
-            sendHello();
-          }
+          if (h.echo !== nonce) return sendHello();
+          becomeUp(h);
+          if (!h.synced) sendHello();
           return;
         }
         if (known) {
@@ -403,16 +174,35 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
         goDown(cause, `peer ${h.id} sent a new HELLO (epoch ${h.epoch.toString(16)})`);
         resetSession();
         peer = h;
-        becomeUp();
+        becomeUp(h);
         sendHello();
+      };
+
+      const deliver = (frame: Frame): void => {
+        counters.delivered++;
+        out.next({ type: 'deliver', channel: frame.channel, flags: frame.flags, payload: frame.payload });
+      };
+
+      const onSequenced = (frame: Frame): void => {
+        if (phase !== 'up') {
+          counters.notSynced++;
+          return;
+        }
+        const linkCtrl = isLinkCtrl(frame);
+        if (!receiver.accept(frame, !linkCtrl)) return;
+        if (!linkCtrl) return deliver(frame);
+        if (frame.payload[0] !== CtrlType.PING) return; // a PONG: its acknowledgement proved liveness
+        const ping = decodeCtrl(frame.payload);
+        if (typeof ping !== 'string' && ping.type === 'ping') {
+          sender.queueCtrl({ channel: Channel.CTRL, flags: FLAGS_WHOLE, payload: encodeCtrl({ type: 'pong', nonce: ping.nonce }) });
+        }
       };
 
       const onFrame = (frame: Frame): void => {
         counters.framesIn++;
         lastHeardAt = sched.now();
-        const isHello = frame.channel === Channel.CTRL && frame.payload[0] === CtrlType.HELLO;
-        if (isHello) return onHello(frame.payload);
-        if (phase === 'up') processAck(frame);
+        if (frame.channel === Channel.CTRL && frame.payload[0] === CtrlType.HELLO) return onHello(frame.payload);
+        if (phase === 'up') sender.onAck(frame);
         switch (frame.channel) {
           case Channel.CTRL:
           case Channel.MQTT:
@@ -420,22 +210,17 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
             break;
           case Channel.LOG:
           case Channel.TIME:
-            counters.delivered++;
-            out.next({ type: 'deliver', channel: frame.channel, flags: frame.flags, payload: frame.payload });
+            deliver(frame);
             break;
           case Channel.ACK:
             if (phase !== 'up') break;
             if (frame.payload[0] === AckType.POLL) sendAck(AckType.ACK);
-            else if (frame.payload[0] === AckType.GAP && !fastRetransmitted && inflight.length > 0) {
-              fastRetransmitted = true;
-              retransmitAll();
-              armRto();
-            }
+            else if (frame.payload[0] === AckType.GAP) sender.onGap();
             break;
           default:
             out.next({ type: 'link-error', detail: `frame on unknown channel ${frame.channel}` });
         }
-        trySend();
+        sender.pump();
       };
 
       const onCommand = (cmd: LinkCommand): void => {
@@ -444,22 +229,19 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
           case 'send-mqtt':
             if (phase !== 'up') return reject('link is not up');
             for (const f of fragmentMqtt(cmd.connId, cmd.packet, (peer as Hello).mtu)) {
-              dataQueue.push({ channel: Channel.MQTT, flags: f.flags, payload: f.payload });
+              sender.queueData({ channel: Channel.MQTT, flags: f.flags, payload: f.payload });
             }
-            return trySend();
+            return sender.pump();
           case 'send':
             if (peer === undefined) return reject('no peer yet');
             if (cmd.payload.length > peer.mtu) return reject(`payload of ${cmd.payload.length} bytes exceeds peer MTU ${peer.mtu}`);
-            if (cmd.channel !== Channel.CTRL) return emitFrame(cmd.channel, FLAGS_WHOLE, sndNxt, cmd.payload);
+            if (cmd.channel !== Channel.CTRL) return emitFrame(cmd.channel, FLAGS_WHOLE, sender.nextSeq(), cmd.payload);
             if (phase !== 'up') return reject('link is not up');
-            ctrlQueue.push({ channel: Channel.CTRL, flags: FLAGS_WHOLE, payload: cmd.payload });
-            return trySend();
-          case 'consumed': {
-            const before = credit();
-            held = Math.max(0, held - cmd.frames);
-            if (phase === 'up' && credit() > before) oweAck();
+            sender.queueCtrl({ channel: Channel.CTRL, flags: FLAGS_WHOLE, payload: cmd.payload });
+            return sender.pump();
+          case 'consumed':
+            if (receiver.consumed(cmd.frames) && phase === 'up') oweAck(); // tell the sender its credit grew
             return;
-          }
           case 'reset':
             if (phase === 'up') goDown('local-reset', cmd.detail ?? 'reset requested');
             return startSync();
@@ -481,24 +263,23 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
         }
       };
 
-      serialised(startSync);
-      timers.push(
-        sched.schedule(function ping() {
-          serialised(() => {
-            // Only an idle link needs probing: frames in flight or queued already are (by the
-            // RTO), and frames arriving prove the peer alive. PINGs queued behind a backlog, at
-            // CTRL priority, would starve MQTT on a slow line.
-            const idle = inflight.length === 0 && ctrlQueue.length + dataQueue.length === 0;
-            const quietFor = sched.now() - Math.max(lastSequencedAt, lastHeardAt);
-            if (phase === 'up' && idle && quietFor >= pingIntervalMs) {
-              ctrlQueue.push({ channel: Channel.CTRL, flags: FLAGS_WHOLE, payload: encodeCtrl({ type: 'ping', nonce: ++pingNonce }) });
-              lastSequencedAt = sched.now();
-              trySend();
-            }
-          });
+      // Only an idle link needs probing: frames in flight or queued already are (by the RTO),
+      // and frames arriving prove the peer alive. PINGs queued behind a backlog, at CTRL
+      // priority, would starve MQTT on a slow line.
+      const maybePing = (): void => {
+        const quietFor = sched.now() - Math.max(sender.lastSentAt(), lastHeardAt);
+        if (phase !== 'up' || !sender.idle() || quietFor < pingIntervalMs) return;
+        sender.queueCtrl({ channel: Channel.CTRL, flags: FLAGS_WHOLE, payload: encodeCtrl({ type: 'ping', nonce: ++pingNonce }) });
+        sender.pump();
+      };
+
+      exec.run(startSync);
+      const timers: Subscription[] = [
+        sched.schedule(function tick() {
+          exec.run(maybePing);
           this.schedule(undefined, pingIntervalMs);
         }, pingIntervalMs),
-      );
+      ];
       if (statsIntervalMs > 0) {
         timers.push(
           sched.schedule(function tick() {
@@ -509,18 +290,7 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       }
 
       const sub = source.subscribe({
-        next: (input) => {
-          // The common case needs no closure: nothing else is being handled.
-          if (!busy && backlog.length === 0) {
-            busy = true;
-            try {
-              onInput(input);
-              for (let next = backlog.shift(); next; next = backlog.shift()) next();
-            } finally {
-              busy = false;
-            }
-          } else serialised(() => onInput(input));
-        },
+        next: (input) => exec.runWith(onInput, input),
         error: (err) => out.error(err),
         complete: () => {
           out.next({ type: 'stats', stats: stats() });
@@ -529,7 +299,8 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       });
       return () => {
         sub.unsubscribe();
-        for (const t of [...timers, helloTimer, rtoTimer, persistTimer, ackTimer]) t?.unsubscribe();
+        sender.stop();
+        for (const t of [...timers, helloTimer, ackTimer]) t?.unsubscribe();
       };
     });
 }

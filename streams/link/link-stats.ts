@@ -24,7 +24,9 @@ export interface LinkStats {
 type Counters = Omit<LinkStats, 'state' | 'inFlight' | 'queued' | 'peerCredit' | 'srttMs'>;
 type Gauges = Pick<LinkStats, 'state' | 'inFlight' | 'queued' | 'peerCredit' | 'srttMs'>;
 
-export function createLinkCounters(): Counters & { snapshot(gauges: Gauges): LinkStats } {
+export type LinkCounters = Counters & { snapshot(gauges: Gauges): LinkStats };
+
+export function createLinkCounters(): LinkCounters {
   return {
     framesIn: 0,
     framesOut: 0,
@@ -44,4 +46,9 @@ export function createLinkCounters(): Counters & { snapshot(gauges: Gauges): Lin
       return { ...counts, dropped: { ...this.dropped }, ...gauges };
     },
   };
+}
+
+/** Stats of a link that never ran. */
+export function emptyLinkStats(): LinkStats {
+  return createLinkCounters().snapshot({ state: 'syncing', inFlight: 0, queued: 0, peerCredit: 0, srttMs: undefined });
 }

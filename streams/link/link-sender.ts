@@ -1,0 +1,180 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+import type { Frame } from '../framing/frame.js';
+import { MAX_WINDOW } from './protocol.js';
+import type { RtoEstimator } from './rto.js';
+import { seqAdd, seqDiff } from './seq.js';
+import { Fifo } from './fifo.js';
+import type { LinkCounters } from './link-stats.js';
+
+export interface Outgoing {
+  channel: number;
+  flags: number;
+  payload: Buffer;
+}
+
+interface InFlight extends Outgoing {
+  sentAt: number;
+  retransmitted: boolean;
+}
+
+export interface SenderContext {
+  scheduler: SchedulerLike;
+  rto: RtoEstimator;
+  rtoMaxMs: number;
+  maxRetries: number;
+  counters: LinkCounters;
+  /** Writes a frame; its ack and credit come from the receiver. */
+  emit(channel: number, flags: number, seq: number, payload: Buffer): void;
+  /** Sends an ACK-channel POLL. */
+  poll(): void;
+  after(ms: number, fn: () => void): Subscription;
+  /** Retransmissions or polls exhausted: the link is broken. */
+  broken(detail: string): void;
+}
+
+/**
+ * The sending half of the reliable link: CTRL before MQTT, never beyond the peer's credit or
+ * 127 unacknowledged, go-back-N retransmission on timeout or GAP, zero-credit polls.
+ */
+export function createLinkSender(ctx: SenderContext) {
+  const { scheduler, rto, counters } = ctx;
+  let active = false; // only while the link is up
+  let sndUna = 0;
+  let sndNxt = 0;
+  let inflight: InFlight[] = [];
+  const ctrlQueue = new Fifo<Outgoing>();
+  const dataQueue = new Fifo<Outgoing>();
+  let peerCredit = 0;
+  let retries = 0;
+  let pollRetries = 0;
+  let fastRetransmitted = false;
+  let lastSentAt = 0;
+  let rtoTimer: Subscription | undefined;
+  let persistTimer: Subscription | undefined;
+
+  const queued = (): number => ctrlQueue.length + dataQueue.length;
+
+  const armRto = (): void => {
+    rtoTimer?.unsubscribe();
+    rtoTimer = inflight.length > 0 ? ctx.after(rto.timeoutMs(), onRto) : undefined;
+  };
+
+  const retransmitAll = (): void => {
+    const now = scheduler.now();
+    inflight.forEach((f, i) => {
+      f.retransmitted = true;
+      f.sentAt = now;
+      counters.retransmits++;
+      ctx.emit(f.channel, f.flags, seqAdd(sndUna, i), f.payload);
+    });
+    lastSentAt = now;
+  };
+
+  function onRto(): void {
+    rtoTimer = undefined;
+    if (!active || inflight.length === 0) return;
+    if (++retries > ctx.maxRetries) return ctx.broken(`no acknowledgement after ${ctx.maxRetries} retransmissions`);
+    rto.backOff();
+    retransmitAll();
+    armRto();
+  }
+
+  function onPersist(): void {
+    persistTimer = undefined;
+    if (!active || inflight.length > 0 || peerCredit > 0 || queued() === 0) return;
+    if (++pollRetries > ctx.maxRetries) return ctx.broken(`peer gave no credit and answered none of ${ctx.maxRetries} polls`);
+    counters.polls++;
+    ctx.poll();
+    persistTimer = ctx.after(Math.min(ctx.rtoMaxMs, rto.timeoutMs() * 2 ** pollRetries), onPersist);
+  }
+
+  const pump = (): void => {
+    if (!active) return;
+    const limit = Math.min(peerCredit, MAX_WINDOW);
+    while (inflight.length < limit) {
+      const msg = ctrlQueue.shift() ?? dataQueue.shift();
+      if (msg === undefined) break;
+      const seq = sndNxt;
+      sndNxt = seqAdd(sndNxt, 1);
+      lastSentAt = scheduler.now();
+      inflight.push({ ...msg, sentAt: lastSentAt, retransmitted: false });
+      ctx.emit(msg.channel, msg.flags, seq, msg.payload);
+      if (rtoTimer === undefined) armRto();
+    }
+    if (queued() > 0 && inflight.length === 0 && peerCredit === 0) {
+      persistTimer ??= ctx.after(rto.timeoutMs(), onPersist);
+    }
+  };
+
+  return {
+    /** Forgets everything: a new session starts at sequence 0. */
+    reset(): void {
+      active = false;
+      sndUna = sndNxt = 0;
+      inflight = [];
+      ctrlQueue.clear();
+      dataQueue.clear();
+      peerCredit = retries = pollRetries = 0;
+      fastRetransmitted = false;
+      rto.resetBackOff();
+      rtoTimer?.unsubscribe();
+      persistTimer?.unsubscribe();
+      rtoTimer = persistTimer = undefined;
+    },
+    /** The link is up: the peer announced `window` frames of credit. */
+    open(window: number): void {
+      active = true;
+      peerCredit = window;
+      lastSentAt = scheduler.now();
+      pump();
+    },
+    queueCtrl(payload: Outgoing): void {
+      ctrlQueue.push(payload);
+    },
+    queueData(payload: Outgoing): void {
+      dataQueue.push(payload);
+    },
+    pump,
+    /** Every frame from the peer: its cumulative ack and credit. */
+    onAck(frame: Frame): void {
+      pollRetries = 0;
+      const acked = seqDiff(frame.ack, sndUna);
+      if (acked > inflight.length) return; // not about this session's frames
+      if (acked > 0) {
+        const newest = inflight[acked - 1];
+        // Karn: a retransmitted frame gives no sample, and the backed-off timeout stays until
+        // one sent once does; otherwise a line slower than the initial RTO would time out on
+        // every frame.
+        if (!newest.retransmitted) {
+          rto.sample(scheduler.now() - newest.sentAt);
+          rto.resetBackOff();
+        }
+        inflight = inflight.slice(acked);
+        sndUna = frame.ack;
+        retries = 0;
+        fastRetransmitted = false;
+        armRto();
+      }
+      peerCredit = frame.credit;
+    },
+    /** The peer saw a gap: resend now rather than at the timeout (once per progress). */
+    onGap(): void {
+      if (fastRetransmitted || inflight.length === 0) return;
+      fastRetransmitted = true;
+      retransmitAll();
+      armRto();
+    },
+    /** Nothing queued or unacknowledged. */
+    idle: (): boolean => inflight.length === 0 && queued() === 0,
+    lastSentAt: (): number => lastSentAt,
+    /** Carried in the seq field of unsequenced frames. */
+    nextSeq: (): number => sndNxt,
+    gauges: () => ({ inFlight: inflight.length, queued: queued(), peerCredit }),
+    stop(): void {
+      rtoTimer?.unsubscribe();
+      persistTimer?.unsubscribe();
+    },
+  };
+}
+
+export type LinkSender = ReturnType<typeof createLinkSender>;

@@ -1,0 +1,53 @@
+import type { SchedulerLike } from 'rxjs';
+import type { Frame } from '../framing/frame.js';
+import type { DeframeEvent } from '../framing/deframe.js';
+import type { Hello } from './ctrl-codec.js';
+import type { Channel, Role } from './protocol.js';
+import type { RtoOptions } from './rto.js';
+import type { LinkStats } from './link-stats.js';
+
+export interface LinkEndpointOptions {
+  role: Role;
+  /** Board id, or the host's name. */
+  id: string;
+  firmware: string;
+  /** Largest frame payload this side accepts. */
+  mtu: number;
+  /** Frames this side can hold before its application consumes them. */
+  window: number;
+  /** Boot epoch; random by default (a board must pick a new one at every boot). */
+  epoch?: number;
+  scheduler?: SchedulerLike;
+  rto?: Partial<RtoOptions>;
+  /** Retransmissions of one frame (or unanswered credit polls) before the link is broken. */
+  maxRetries?: number;
+  helloIntervalMs?: number;
+  /** Quiet time after which a PING is sent, so a dead peer is noticed on an idle link. */
+  pingIntervalMs?: number;
+  ackDelayMs?: number;
+  /** Free credit as soon as a frame is delivered; false = the app sends `consumed`. */
+  autoConsume?: boolean;
+  /** Emit a stats event this often (0: only on down and on completion). */
+  statsIntervalMs?: number;
+}
+
+export type LinkCommand =
+  | { type: 'send'; channel: typeof Channel.CTRL | typeof Channel.LOG | typeof Channel.TIME; payload: Buffer }
+  | { type: 'send-mqtt'; connId: number; packet: Buffer }
+  | { type: 'consumed'; frames: number }
+  | { type: 'reset'; detail?: string };
+
+export type LinkInput = DeframeEvent | LinkCommand;
+
+export type UpCause = 'first' | 'reboot' | 'resync';
+export type DownCause = 'broken' | 'peer-reboot' | 'peer-reset' | 'local-reset';
+
+export type LinkOutput =
+  | { type: 'tx'; frame: Frame }
+  | { type: 'deliver'; channel: number; flags: number; payload: Buffer }
+  | { type: 'up'; peer: Hello; cause: UpCause }
+  | { type: 'down'; cause: DownCause; detail: string }
+  | { type: 'rejected'; command: LinkCommand; reason: string }
+  | { type: 'link-error'; detail: string }
+  | { type: 'stats'; stats: LinkStats }
+  | Extract<DeframeEvent, { type: 'console' | 'dropped' }>;

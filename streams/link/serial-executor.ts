@@ -1,0 +1,36 @@
+/**
+ * Runs handlers one at a time. A handler that causes another input synchronously (a loop-back
+ * link in a test, a timer firing inside a flush) queues it instead of re-entering the state
+ * machine halfway through an update.
+ */
+export interface SerialExecutor {
+  run(fn: () => void): void;
+  /** The same for one argument, without allocating a closure in the common case. */
+  runWith<T>(handler: (arg: T) => void, arg: T): void;
+}
+
+export function createSerialExecutor(): SerialExecutor {
+  let busy = false;
+  const backlog: (() => void)[] = [];
+  const drain = (): void => {
+    for (let next = backlog.shift(); next; next = backlog.shift()) next();
+  };
+  return {
+    run(fn) {
+      this.runWith((f: () => void) => f(), fn);
+    },
+    runWith(handler, arg) {
+      if (busy) {
+        backlog.push(() => handler(arg));
+        return;
+      }
+      busy = true;
+      try {
+        handler(arg);
+        drain();
+      } finally {
+        busy = false;
+      }
+    },
+  };
+}
