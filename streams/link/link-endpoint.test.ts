@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { filter, map, Subject } from 'rxjs';
+import { filter, map, share, Subject, tap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { linkEndpoint, type LinkInput } from './link-endpoint.js';
+import { linkEndpoint, type LinkInput, type LinkOutput } from './link-endpoint.js';
 import { Channel, CtrlType, Role } from './protocol.js';
 import { decodeCtrl, encodeCtrl } from './ctrl-codec.js';
 import { createLinkPair, type LineFault } from '../test-support/link-harness.js';
@@ -24,6 +24,33 @@ describe('linkEndpoint (marbles, virtual time)', () => {
         map(() => 'h'),
       );
       expectObservable(hellos, '^ 1600ms !').toBe('h 499ms h 499ms h 499ms h');
+    });
+  });
+
+  it('retransmits an unacknowledged frame after 500, 1000 and 2000 ms (RTO back-off)', () => {
+    ts().run(({ cold, expectObservable }) => {
+      const input = new Subject<LinkInput>();
+      let hostNonce = 0;
+      const out = input.pipe(
+        linkEndpoint({ role: Role.HOST, id: 'host', firmware: 't', mtu: 256, window: 4, helloIntervalMs: 60_000, pingIntervalMs: 60_000 }),
+        tap((o) => {
+          if (o.type !== 'tx' || o.frame.payload[0] !== CtrlType.HELLO) return;
+          const h = decodeCtrl(o.frame.payload);
+          if (typeof h !== 'string' && h.type === 'hello' && !hostNonce) hostNonce = h.nonce;
+        }),
+        share(),
+      );
+      const boardHello = () =>
+        encodeCtrl({ type: 'hello', linkVersion: 1, role: Role.BOARD, synced: false, epoch: 7, nonce: 42, echo: hostNonce, mtu: 64, window: 4, id: 'b', firmware: 'f' });
+      // The board answers the HELLO at 1 ms, the host sends OPEN at 3 ms, then the line is silent.
+      cold('-h-s').subscribe((v) =>
+        input.next(v === 'h' ? { type: 'frame', frame: { channel: Channel.CTRL, flags: 3, seq: 0, ack: 0, credit: 4, payload: boardHello() } } : open(1)),
+      );
+      const kinds = out.pipe(
+        filter((o): o is Extract<LinkOutput, { type: 'tx' }> => o.type === 'tx'),
+        map((o) => (o.frame.payload[0] === CtrlType.HELLO ? 'H' : 'C')),
+      );
+      expectObservable(kinds, '^ 4000ms !').toBe('HH-C 499ms C 999ms C 1999ms C');
     });
   });
 
