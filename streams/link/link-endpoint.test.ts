@@ -270,6 +270,37 @@ describe('linkEndpoint pair over a simulated line', () => {
     p.stop();
   });
 
+  it('lets acks and PINGRESP overtake queued PUBLISHes, never reordering either among themselves', () => {
+    const p = createLinkPair({ b: { window: 1 } });
+    p.advance(50);
+    const publish = (i: number) => Buffer.from([0x30, 0x03, 0x00, 0x01, 0x70 + i]);
+    for (let i = 0; i < 4; i++) p.A.send({ type: 'send-mqtt', connId: 1, packet: publish(i) });
+    p.A.send({ type: 'send-mqtt', connId: 1, packet: Buffer.from([0x40, 0x02, 0x00, 0x07]) }); // PUBACK
+    p.A.send({ type: 'send-mqtt', connId: 1, packet: Buffer.from([0xd0, 0x00]) }); // PINGRESP
+    p.advance(2000);
+    const order = p.B.of('deliver')
+      .filter((d) => d.channel === Channel.MQTT)
+      .map((d) => (d.payload[1] >> 4 === 3 ? `pub${d.payload[5] - 0x70}` : d.payload[1] === 0x40 ? 'puback' : 'pingresp'));
+    // The first PUBLISH was already in flight; the small packets go next, in their own order.
+    expect(order).toEqual(['pub0', 'puback', 'pingresp', 'pub1', 'pub2', 'pub3']);
+    p.stop();
+  });
+
+  it('says congested when the queue toward the peer passes its bound, and clear once it drains', () => {
+    const p = createLinkPair({ a: { queueBytes: 400 }, b: { window: 1, autoConsume: false } });
+    p.advance(50);
+    for (let i = 0; i < 10; i++) p.A.send({ type: 'send-mqtt', connId: 1, packet: Buffer.concat([Buffer.from([0x30, 98, 0, 1, 0x74]), Buffer.alloc(95, i)]) });
+    p.advance(100);
+    expect(p.A.of('congestion').map((c) => c.congested)).toEqual([true]);
+    for (let i = 0; i < 10; i++) {
+      p.B.send({ type: 'consumed', frames: 1 });
+      p.advance(50);
+    }
+    expect(p.A.of('congestion').map((c) => [c.congested, c.queuedBytes <= 200])).toEqual([[true, false], [false, true]]);
+    expect(p.B.of('deliver').filter((d) => d.channel === Channel.MQTT)).toHaveLength(10);
+    p.stop();
+  });
+
   it('carries MQTT packets larger than the MTU as fragments', () => {
     const p = createLinkPair({ b: { mtu: 32 } });
     p.advance(50);

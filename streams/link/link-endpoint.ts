@@ -9,11 +9,13 @@ import { createLinkCounters, type LinkStats } from './link-stats.js';
 import { createLinkSender } from './link-sender.js';
 import { createLinkReceiver } from './link-receiver.js';
 import { createSerialExecutor } from './serial-executor.js';
+import { createHysteresis, type Hysteresis } from '../flow/hysteresis.js';
 import type { DownCause, LinkCommand, LinkEndpointOptions, LinkInput, LinkOutput, UpCause } from './link-types.js';
 
 export type { DownCause, LinkCommand, LinkEndpointOptions, LinkInput, LinkOutput, UpCause } from './link-types.js';
 
 const EMPTY = Buffer.alloc(0);
+const MQTT_PUBLISH = 3;
 
 function checkInt(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -75,6 +77,7 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
         });
       };
       const receiver = createLinkReceiver({ window: options.window, autoConsume: options.autoConsume ?? true, counters, ackNow: sendAck, oweAck });
+      let congestion: Hysteresis | undefined; // sized when the peer's window and MTU are known
       const sender = createLinkSender({
         scheduler: sched,
         rto,
@@ -87,6 +90,10 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
         broken: (detail) => {
           goDown('broken', detail);
           startSync();
+        },
+        held: (bytes) => {
+          const changed = congestion?.update(bytes);
+          if (changed !== undefined) out.next({ type: 'congestion', congested: changed, queuedBytes: bytes });
         },
       });
 
@@ -143,6 +150,8 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
         helloTimer = undefined;
         const cause: UpCause = lastUpEpoch === undefined ? 'first' : lastUpEpoch !== p.epoch ? 'reboot' : 'resync';
         lastUpEpoch = p.epoch;
+        const high = options.queueBytes ?? 4 * p.window * p.mtu;
+        congestion = createHysteresis({ high, low: Math.floor(high / 2) });
         out.next({ type: 'up', peer: p, cause });
         sender.open(p.window);
       };
@@ -194,7 +203,7 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
         if (frame.payload[0] !== CtrlType.PING) return; // a PONG: its acknowledgement proved liveness
         const ping = decodeCtrl(frame.payload);
         if (typeof ping !== 'string' && ping.type === 'ping') {
-          sender.queueCtrl({ channel: Channel.CTRL, flags: FLAGS_WHOLE, payload: encodeCtrl({ type: 'pong', nonce: ping.nonce }) });
+          sender.queue('ctrl', { channel: Channel.CTRL, flags: FLAGS_WHOLE, payload: encodeCtrl({ type: 'pong', nonce: ping.nonce }) });
         }
       };
 
@@ -226,18 +235,20 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       const onCommand = (cmd: LinkCommand): void => {
         const reject = (reason: string) => out.next({ type: 'rejected', command: cmd, reason });
         switch (cmd.type) {
-          case 'send-mqtt':
+          case 'send-mqtt': {
             if (phase !== 'up') return reject('link is not up');
-            for (const f of fragmentMqtt(cmd.connId, cmd.packet, (peer as Hello).mtu)) {
-              sender.queueData({ channel: Channel.MQTT, flags: f.flags, payload: f.payload });
-            }
+            const fragments = fragmentMqtt(cmd.connId, cmd.packet, (peer as Hello).mtu);
+            // A small packet may overtake queued PUBLISHes; a fragmented one may not (protocol 3.2).
+            const urgent = fragments.length === 1 && (cmd.urgent ?? cmd.packet[0] >> 4 !== MQTT_PUBLISH);
+            for (const f of fragments) sender.queue(urgent ? 'urgent' : 'bulk', { channel: Channel.MQTT, flags: f.flags, payload: f.payload });
             return sender.pump();
+          }
           case 'send':
             if (peer === undefined) return reject('no peer yet');
             if (cmd.payload.length > peer.mtu) return reject(`payload of ${cmd.payload.length} bytes exceeds peer MTU ${peer.mtu}`);
             if (cmd.channel !== Channel.CTRL) return emitFrame(cmd.channel, FLAGS_WHOLE, sender.nextSeq(), cmd.payload);
             if (phase !== 'up') return reject('link is not up');
-            sender.queueCtrl({ channel: Channel.CTRL, flags: FLAGS_WHOLE, payload: cmd.payload });
+            sender.queue('ctrl', { channel: Channel.CTRL, flags: FLAGS_WHOLE, payload: cmd.payload });
             return sender.pump();
           case 'consumed':
             if (receiver.consumed(cmd.frames) && phase === 'up') oweAck(); // tell the sender its credit grew
@@ -269,7 +280,7 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       const maybePing = (): void => {
         const quietFor = sched.now() - Math.max(sender.lastSentAt(), lastHeardAt);
         if (phase !== 'up' || !sender.idle() || quietFor < pingIntervalMs) return;
-        sender.queueCtrl({ channel: Channel.CTRL, flags: FLAGS_WHOLE, payload: encodeCtrl({ type: 'ping', nonce: ++pingNonce }) });
+        sender.queue('ctrl', { channel: Channel.CTRL, flags: FLAGS_WHOLE, payload: encodeCtrl({ type: 'ping', nonce: ++pingNonce }) });
         sender.pump();
       };
 

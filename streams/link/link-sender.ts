@@ -30,11 +30,19 @@ export interface SenderContext {
   after(ms: number, fn: () => void): Subscription;
   /** Retransmissions or polls exhausted: the link is broken. */
   broken(detail: string): void;
+  /** Bytes held changed (queued + unacknowledged payload). */
+  held?(bytes: number): void;
 }
 
+/** Queue classes, served in this order. */
+export type Priority = 'ctrl' | 'urgent' | 'bulk';
+
 /**
- * The sending half of the reliable link: CTRL before MQTT, never beyond the peer's credit or
- * 127 unacknowledged, go-back-N retransmission on timeout or GAP, zero-credit polls.
+ * The sending half of the reliable link: CTRL first, then small MQTT packets (acks, PINGRESP,
+ * SUBACK), then PUBLISH, so that a bulk download never holds a PINGRESP past the keep-alive;
+ * never beyond the peer's credit or 127 unacknowledged; go-back-N retransmission on timeout or
+ * GAP; zero-credit polls. It reports the bytes it holds (queued and unacknowledged) so that
+ * whoever feeds it can be paused.
  */
 export function createLinkSender(ctx: SenderContext) {
   const { scheduler, rto, counters } = ctx;
@@ -42,8 +50,12 @@ export function createLinkSender(ctx: SenderContext) {
   let sndUna = 0;
   let sndNxt = 0;
   let inflight: InFlight[] = [];
-  const ctrlQueue = new Fifo<Outgoing>();
-  const dataQueue = new Fifo<Outgoing>();
+  const queues: Record<Priority, Fifo<Outgoing>> = { ctrl: new Fifo(), urgent: new Fifo(), bulk: new Fifo() };
+  let heldBytes = 0;
+  const hold = (delta: number): void => {
+    heldBytes += delta;
+    ctx.held?.(heldBytes);
+  };
   let peerCredit = 0;
   let retries = 0;
   let pollRetries = 0;
@@ -52,7 +64,7 @@ export function createLinkSender(ctx: SenderContext) {
   let rtoTimer: Subscription | undefined;
   let persistTimer: Subscription | undefined;
 
-  const queued = (): number => ctrlQueue.length + dataQueue.length;
+  const queued = (): number => queues.ctrl.length + queues.urgent.length + queues.bulk.length;
 
   const armRto = (): void => {
     rtoTimer?.unsubscribe();
@@ -92,7 +104,7 @@ export function createLinkSender(ctx: SenderContext) {
     if (!active) return;
     const limit = Math.min(peerCredit, MAX_WINDOW);
     while (inflight.length < limit) {
-      const msg = ctrlQueue.shift() ?? dataQueue.shift();
+      const msg = queues.ctrl.shift() ?? queues.urgent.shift() ?? queues.bulk.shift();
       if (msg === undefined) break;
       const seq = sndNxt;
       sndNxt = seqAdd(sndNxt, 1);
@@ -112,8 +124,8 @@ export function createLinkSender(ctx: SenderContext) {
       active = false;
       sndUna = sndNxt = 0;
       inflight = [];
-      ctrlQueue.clear();
-      dataQueue.clear();
+      for (const q of Object.values(queues)) q.clear();
+      if (heldBytes !== 0) hold(-heldBytes);
       peerCredit = retries = pollRetries = 0;
       fastRetransmitted = false;
       rto.resetBackOff();
@@ -128,11 +140,9 @@ export function createLinkSender(ctx: SenderContext) {
       lastSentAt = scheduler.now();
       pump();
     },
-    queueCtrl(payload: Outgoing): void {
-      ctrlQueue.push(payload);
-    },
-    queueData(payload: Outgoing): void {
-      dataQueue.push(payload);
+    queue(priority: Priority, msg: Outgoing): void {
+      queues[priority].push(msg);
+      hold(msg.payload.length);
     },
     pump,
     /** Every frame from the peer: its cumulative ack and credit. */
@@ -149,8 +159,11 @@ export function createLinkSender(ctx: SenderContext) {
           rto.sample(scheduler.now() - newest.sentAt);
           rto.resetBackOff();
         }
+        let freed = 0;
+        for (let i = 0; i < acked; i++) freed += inflight[i].payload.length;
         inflight = inflight.slice(acked);
         sndUna = frame.ack;
+        hold(-freed);
         retries = 0;
         fastRetransmitted = false;
         armRto();
@@ -170,6 +183,7 @@ export function createLinkSender(ctx: SenderContext) {
     /** Carried in the seq field of unsequenced frames. */
     nextSeq: (): number => sndNxt,
     gauges: () => ({ inFlight: inflight.length, queued: queued(), peerCredit }),
+    heldBytes: (): number => heldBytes,
     stop(): void {
       rtoTimer?.unsubscribe();
       persistTimer?.unsubscribe();

@@ -29,11 +29,17 @@ export interface LinkEndpointOptions {
   autoConsume?: boolean;
   /** Emit a stats event this often (0: only on down and on completion). */
   statsIntervalMs?: number;
+  /**
+   * Bytes queued toward the peer (unsent or unacknowledged) at which a `congestion` event says
+   * to stop feeding it; it clears at half. Default: 4 x the peer's window x its MTU.
+   */
+  queueBytes?: number;
 }
 
 export type LinkCommand =
   | { type: 'send'; channel: typeof Channel.CTRL | typeof Channel.LOG | typeof Channel.TIME; payload: Buffer }
-  | { type: 'send-mqtt'; connId: number; packet: Buffer }
+  /** `urgent`: may overtake queued PUBLISH packets; by default every non-PUBLISH packet that fits in one frame. */
+  | { type: 'send-mqtt'; connId: number; packet: Buffer; urgent?: boolean }
   | { type: 'consumed'; frames: number }
   | { type: 'reset'; detail?: string };
 
@@ -49,5 +55,7 @@ export type LinkOutput =
   | { type: 'down'; cause: DownCause; detail: string }
   | { type: 'rejected'; command: LinkCommand; reason: string }
   | { type: 'link-error'; detail: string }
+  /** Stop (true) or resume (false) feeding MQTT toward the peer: the queue passed its bound. */
+  | { type: 'congestion'; congested: boolean; queuedBytes: number }
   | { type: 'stats'; stats: LinkStats }
   | Extract<DeframeEvent, { type: 'console' | 'dropped' }>;

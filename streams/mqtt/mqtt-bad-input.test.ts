@@ -36,6 +36,27 @@ describe('reassembleMqtt (marbles)', () => {
     });
   });
 
+  it('lets a whole packet overtake a fragmented one of the same connection', () => {
+    ts().run(({ cold, expectObservable }) => {
+      const src = cold('-a-b-c-d-|', {
+        a: frame(FLAG_FIRST, 1, 0x30, 0x04, 0x00),
+        b: frame(FLAGS_WHOLE, 1, 0xd0, 0x00), // PINGRESP between the PUBLISH's fragments
+        c: frame(0, 1, 0x01, 0x61),
+        d: frame(FLAG_LAST, 1, 0x42),
+      });
+      expectObservable(src.pipe(reassembleMqtt({ maxPacketBytes: 100 }), map(show))).toBe('---b---d-|', { b: 'P1:d000', d: 'P1:300400016142' });
+    });
+  });
+
+  it('reports a second fragmented packet started inside the first', async () => {
+    const out = await runOperator(reassembleMqtt({ maxPacketBytes: 100 }), [
+      frame(FLAG_FIRST, 1, 0x30, 0x04, 0x00),
+      frame(FLAG_FIRST, 1, 0x30, 0x03, 0x00),
+      frame(FLAG_LAST, 1, 0x01, 0x62),
+    ]);
+    expect(out.map(show)).toEqual(['E1:bad-fragment', 'P1:3003000162']);
+  });
+
   it('refuses an oversized packet at its first fragment and skips the rest of it', () => {
     ts().run(({ cold, expectObservable }) => {
       const src = cold('-a-b-c-d|', {
@@ -58,6 +79,27 @@ describe('reassembleMqtt (marbles)', () => {
       frame(FLAG_LAST, 4, 0x01, 0x02, 0x03),
     ]);
     expect(out.map(show)).toEqual(['E3:bad-fragment', 'E3:length-mismatch', 'E3:malformed', 'E-1:malformed', 'E4:length-mismatch']);
+  });
+});
+
+describe('stalled packets (virtual time)', () => {
+  it('raw mode: a packet begun and never finished is an error after the stall timeout', () => {
+    ts().run(({ cold, expectObservable }) => {
+      const src = cold('-a-b 997ms c 999ms -|', { a: Buffer.from([0x30, 0x10, 0x00]), b: Buffer.from([0x01]), c: Buffer.from([0x61]) });
+      // Progress at 3 ms and 1001 ms restarts the clock: the error comes 1000 ms after the last byte.
+      expectObservable(src.pipe(splitRawMqtt({ maxPacketBytes: 100, stallTimeoutMs: 1000 }), map(show))).toBe('1000ms 1001ms s|', { s: 'E:stalled' });
+    });
+  });
+
+  it('framed: a fragmented packet left unfinished is dropped, and its late rest skipped', () => {
+    ts().run(({ cold, expectObservable }) => {
+      const src = cold('-a 2000ms b-c|', {
+        a: frame(FLAG_FIRST, 5, 0x30, 0x04, 0x00),
+        b: frame(FLAG_LAST, 5, 0x01, 0x61, 0x42),
+        c: frame(FLAGS_WHOLE, 5, 0xc0, 0x00),
+      });
+      expectObservable(src.pipe(reassembleMqtt({ maxPacketBytes: 100, stallTimeoutMs: 500 }), map(show))).toBe('501ms s 1500ms --c|', { s: 'E5:stalled', c: 'P5:c000' });
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { FLAG_FIRST, FLAG_LAST } from '../link/protocol.js';
 import { readFixedHeader } from './fixed-header.js';
 
@@ -8,7 +8,7 @@ export interface MqttChannelFrame {
   payload: Buffer;
 }
 
-export type MqttMessageError = 'malformed' | 'too-large' | 'bad-fragment' | 'length-mismatch';
+export type MqttMessageError = 'malformed' | 'too-large' | 'bad-fragment' | 'length-mismatch' | 'stalled';
 
 export type MqttMessage =
   | { type: 'packet'; connId: number; bytes: Buffer }
@@ -17,6 +17,9 @@ export type MqttMessage =
 export interface ReassembleOptions {
   /** Whole-packet size limit; larger packets are refused when their first fragment arrives. */
   maxPacketBytes: number;
+  /** A fragmented packet with no new fragment for this long is dropped as an error. */
+  stallTimeoutMs?: number;
+  scheduler?: SchedulerLike;
 }
 
 interface Partial {
@@ -30,36 +33,62 @@ interface Partial {
  * and only that many bytes are ever buffered for a connection.
  */
 export function reassembleMqtt(options: ReassembleOptions): OperatorFunction<MqttChannelFrame, MqttMessage> {
-  const { maxPacketBytes } = options;
+  const { maxPacketBytes, stallTimeoutMs } = options;
+  const scheduler = options.scheduler ?? asyncScheduler;
   return (source) =>
     new Observable<MqttMessage>((subscriber) => {
       const partials = new Map<number, Partial>();
+      const stallTimers = new Map<number, Subscription>();
+      // (Re)started on every fragment of an unfinished packet; the late rest of it is skipped.
+      const watchStall = (connId: number): void => {
+        stallTimers.get(connId)?.unsubscribe();
+        stallTimers.delete(connId);
+        const partial = partials.get(connId);
+        if (stallTimeoutMs === undefined || partial === undefined) return;
+        stallTimers.set(
+          connId,
+          scheduler.schedule(() => {
+            stallTimers.delete(connId);
+            fail(connId, 'stalled', `packet stalled after ${partial.filled} of ${partial.buf.length} bytes for ${stallTimeoutMs} ms`);
+            skipping.add(connId);
+          }, stallTimeoutMs),
+        );
+      };
       // Connections whose current packet was refused: the rest of it is skipped.
       const skipping = new Set<number>();
 
+      const report = (connId: number, error: MqttMessageError, detail: string): void => {
+        subscriber.next({ type: 'error', connId, error, detail });
+      };
       const fail = (connId: number, error: MqttMessageError, detail: string): void => {
         partials.delete(connId);
-        subscriber.next({ type: 'error', connId, error, detail });
+        report(connId, error, detail);
       };
 
       const first = (connId: number, flags: number, frame: Buffer): void => {
-        skipping.delete(connId);
-        if (partials.has(connId)) fail(connId, 'bad-fragment', 'a new packet started before the last one ended');
+        // A whole packet may overtake a fragmented one of the same connection (protocol 3.2):
+        // it leaves that packet's state alone. Only a new fragmented packet cuts it short.
+        const whole = (flags & FLAG_LAST) !== 0;
+        if (!whole) {
+          skipping.delete(connId);
+          if (partials.has(connId)) fail(connId, 'bad-fragment', 'a new packet started before the last one ended');
+        }
         const header = readFixedHeader(frame, 1, frame.length);
+        const problem = whole ? report : fail;
         if (typeof header === 'string') {
-          fail(connId, 'malformed', 'first fragment does not hold a valid MQTT fixed header');
-          if ((flags & FLAG_LAST) === 0) skipping.add(connId);
+          problem(connId, 'malformed', 'first fragment does not hold a valid MQTT fixed header');
+          if (!whole) skipping.add(connId);
           return;
         }
         if (header.packetBytes > maxPacketBytes) {
-          fail(connId, 'too-large', `packet declares ${header.packetBytes} bytes, limit is ${maxPacketBytes}`);
-          if ((flags & FLAG_LAST) === 0) skipping.add(connId);
+          problem(connId, 'too-large', `packet declares ${header.packetBytes} bytes, limit is ${maxPacketBytes}`);
+          if (!whole) skipping.add(connId);
           return;
         }
         const chunk = frame.length - 1;
-        if (flags & FLAG_LAST) {
+        if (whole) {
           if (chunk !== header.packetBytes) {
-            fail(connId, 'length-mismatch', `packet declares ${header.packetBytes} bytes, frame holds ${chunk}`);
+            report(connId, 'length-mismatch', `packet declares ${header.packetBytes} bytes, frame holds ${chunk}`);
           } else {
             // Buffer.from(arrayBuffer, ...) is markedly cheaper than subarray() per packet.
             subscriber.next({ type: 'packet', connId, bytes: Buffer.from(frame.buffer, frame.byteOffset + 1, chunk) });
@@ -105,7 +134,7 @@ export function reassembleMqtt(options: ReassembleOptions): OperatorFunction<Mqt
         }
       };
 
-      return source.subscribe({
+      const sub = source.subscribe({
         next({ flags, payload }) {
           if (payload.length < 1) {
             subscriber.next({ type: 'error', connId: -1, error: 'malformed', detail: 'empty MQTT frame (no connection id)' });
@@ -114,9 +143,14 @@ export function reassembleMqtt(options: ReassembleOptions): OperatorFunction<Mqt
           const connId = payload[0];
           if (flags & FLAG_FIRST) first(connId, flags, payload);
           else more(connId, flags, payload);
+          watchStall(connId);
         },
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),
       });
+      return () => {
+        for (const t of stallTimers.values()) t.unsubscribe();
+        sub.unsubscribe();
+      };
     });
 }

@@ -1,12 +1,17 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { readFixedHeader } from './fixed-header.js';
 
 export type RawMqttEvent =
   | { type: 'packet'; bytes: Buffer }
-  | { type: 'error'; error: 'malformed' | 'too-large'; detail: string };
+  | { type: 'error'; error: RawMqttError; detail: string };
+
+export type RawMqttError = 'malformed' | 'too-large' | 'stalled';
 
 export interface RawSplitOptions {
   maxPacketBytes: number;
+  /** A packet begun but not finished for this long is an error (a peer stuck half-way). */
+  stallTimeoutMs?: number;
+  scheduler?: SchedulerLike;
 }
 
 /**
@@ -15,18 +20,30 @@ export interface RawSplitOptions {
  * is reset, which is a new subscription.
  */
 export function splitRawMqtt(options: RawSplitOptions): OperatorFunction<Buffer, RawMqttEvent> {
-  const { maxPacketBytes } = options;
+  const { maxPacketBytes, stallTimeoutMs } = options;
+  const scheduler = options.scheduler ?? asyncScheduler;
   return (source) =>
     new Observable<RawMqttEvent>((subscriber) => {
       let stub: Buffer | null = null; // the first bytes of a fixed header not yet complete
       let partial: { buf: Buffer; filled: number } | null = null; // a packet being filled
       let failed = false;
+      let stallTimer: Subscription | undefined;
 
-      const fail = (error: 'malformed' | 'too-large', detail: string): void => {
+      const fail = (error: RawMqttError, detail: string): void => {
         failed = true;
         stub = null;
         partial = null;
+        stallTimer?.unsubscribe();
         subscriber.next({ type: 'error', error, detail });
+      };
+
+      // Restarted whenever bytes arrive while a packet is unfinished.
+      const watchStall = (): void => {
+        stallTimer?.unsubscribe();
+        stallTimer = undefined;
+        if (stallTimeoutMs === undefined || failed || (stub === null && partial === null)) return;
+        const have = partial !== null ? `${partial.filled} of ${partial.buf.length}` : `${stub?.length ?? 0} header`;
+        stallTimer = scheduler.schedule(() => fail('stalled', `a packet stalled after ${have} bytes for ${stallTimeoutMs} ms`), stallTimeoutMs);
       };
 
       const split = (buf: Buffer, from: number): void => {
@@ -52,7 +69,7 @@ export function splitRawMqtt(options: RawSplitOptions): OperatorFunction<Buffer,
         }
       };
 
-      return source.subscribe({
+      const sub = source.subscribe({
         next(chunk) {
           if (failed) return;
           let pos = 0;
@@ -60,7 +77,7 @@ export function splitRawMqtt(options: RawSplitOptions): OperatorFunction<Buffer,
             const p = partial;
             const n = chunk.copy(p.buf, p.filled, 0, Math.min(chunk.length, p.buf.length - p.filled));
             p.filled += n;
-            if (p.filled < p.buf.length) return;
+            if (p.filled < p.buf.length) return watchStall();
             partial = null;
             subscriber.next({ type: 'packet', bytes: p.buf });
             pos = n;
@@ -72,9 +89,14 @@ export function splitRawMqtt(options: RawSplitOptions): OperatorFunction<Buffer,
           } else {
             split(chunk, pos);
           }
+          watchStall();
         },
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),
       });
+      return () => {
+        stallTimer?.unsubscribe();
+        sub.unsubscribe();
+      };
     });
 }
