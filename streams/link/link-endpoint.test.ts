@@ -286,6 +286,18 @@ describe('linkEndpoint pair over a simulated line', () => {
     p.stop();
   });
 
+  it('never lets a DISCONNECT or a CLOSE overtake the packets queued before it', () => {
+    const p = createLinkPair({ b: { window: 1 } });
+    p.advance(50);
+    for (let i = 0; i < 3; i++) p.A.send({ type: 'send-mqtt', connId: 2, packet: Buffer.from([0x30, 0x03, 0x00, 0x01, 0x70 + i]) });
+    p.A.send({ type: 'send-mqtt', connId: 2, packet: Buffer.from([0xe0, 0x00]) }); // DISCONNECT
+    p.A.send({ type: 'send', channel: Channel.CTRL, payload: encodeCtrl({ type: 'close', connId: 2 }) });
+    p.advance(2000);
+    const order = p.B.of('deliver').map((d) => (d.channel === Channel.CTRL ? 'close' : d.payload[1] === 0xe0 ? 'disconnect' : `pub${d.payload[5] - 0x70}`));
+    expect(order).toEqual(['pub0', 'pub1', 'pub2', 'disconnect', 'close']);
+    p.stop();
+  });
+
   it('says congested when the queue toward the peer passes its bound, and clear once it drains', () => {
     const p = createLinkPair({ a: { queueBytes: 400 }, b: { window: 1, autoConsume: false } });
     p.advance(50);

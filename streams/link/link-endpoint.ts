@@ -15,7 +15,10 @@ import type { DownCause, LinkCommand, LinkEndpointOptions, LinkInput, LinkOutput
 export type { DownCause, LinkCommand, LinkEndpointOptions, LinkInput, LinkOutput, UpCause } from './link-types.js';
 
 const EMPTY = Buffer.alloc(0);
-const MQTT_PUBLISH = 3;
+// CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGREQ, PINGRESP.
+const URGENT_MQTT_TYPES = new Set([2, 4, 5, 6, 7, 9, 11, 12, 13]);
+// CLOSE and CLOSED end a connection: they queue behind its packets instead of overtaking them.
+const CONNECTION_ENDING = new Set<number>([CtrlType.CLOSE, CtrlType.CLOSED]);
 
 function checkInt(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -238,8 +241,10 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
           case 'send-mqtt': {
             if (phase !== 'up') return reject('link is not up');
             const fragments = fragmentMqtt(cmd.connId, cmd.packet, (peer as Hello).mtu);
-            // A small packet may overtake queued PUBLISHes; a fragmented one may not (protocol 3.2).
-            const urgent = fragments.length === 1 && (cmd.urgent ?? cmd.packet[0] >> 4 !== MQTT_PUBLISH);
+            // Acknowledgements and pings may overtake queued PUBLISHes (protocol 3.2): they belong
+            // to other flows. CONNECT, SUBSCRIBE, DISCONNECT... may not: a DISCONNECT overtaking
+            // PUBLISHes would lose them. A fragmented packet never overtakes.
+            const urgent = fragments.length === 1 && (cmd.urgent ?? URGENT_MQTT_TYPES.has(cmd.packet[0] >> 4));
             for (const f of fragments) sender.queue(urgent ? 'urgent' : 'bulk', { channel: Channel.MQTT, flags: f.flags, payload: f.payload });
             return sender.pump();
           }
@@ -248,7 +253,7 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
             if (cmd.payload.length > peer.mtu) return reject(`payload of ${cmd.payload.length} bytes exceeds peer MTU ${peer.mtu}`);
             if (cmd.channel !== Channel.CTRL) return emitFrame(cmd.channel, FLAGS_WHOLE, sender.nextSeq(), cmd.payload);
             if (phase !== 'up') return reject('link is not up');
-            sender.queue('ctrl', { channel: Channel.CTRL, flags: FLAGS_WHOLE, payload: cmd.payload });
+            sender.queue(CONNECTION_ENDING.has(cmd.payload[0]) ? 'bulk' : 'ctrl', { channel: Channel.CTRL, flags: FLAGS_WHOLE, payload: cmd.payload });
             return sender.pump();
           case 'consumed':
             if (receiver.consumed(cmd.frames) && phase === 'up') oweAck(); // tell the sender its credit grew
