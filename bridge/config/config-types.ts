@@ -1,0 +1,40 @@
+import type { BrokerUrl } from '../broker/broker-url.js';
+import type { LINK_MODES, LOG_LEVELS } from './config-defaults.js';
+
+export type LinkMode = (typeof LINK_MODES)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The in-process Aedes broker, or a real one. */
+export type BrokerTarget = 'embedded' | BrokerUrl;
+
+/** What `defaults:` may set, and every board ends up with. */
+export interface BoardSettings {
+  /** framed: the link protocol; raw: the line carries plain MQTT bytes. */
+  link: LinkMode;
+  baudRate: number;
+  /** Largest MQTT packet accepted from the board, fixed header included. */
+  maxPacketBytes: number;
+  /** Bytes queued toward one board before the broker socket is paused. */
+  queueBytes: number;
+  /** A half-received packet older than this ends the session. */
+  stallTimeoutMs: number;
+  /** Broker connect timeout (DNS included). */
+  connectTimeoutMs: number;
+}
+
+/** One board, every setting resolved: explicit, else `defaults:`, else built in. */
+export interface BoardConfig extends BoardSettings {
+  name: string;
+  /** Link spec: a tty path, serial:..., pty:..., tcp://host:port or listen://host:port. */
+  port: string;
+  /** Where this board's connections go, whatever URL the board asks for. */
+  broker: BrokerTarget;
+}
+
+export interface BridgeConfig {
+  /** The file it came from, or "command line". */
+  source: string;
+  broker: BrokerTarget;
+  log: { level: LogLevel };
+  boards: BoardConfig[];
+}

@@ -1,0 +1,43 @@
+import net from 'node:net';
+
+const ENDPOINT = /^\/\/(\[[^\]]*\]|[^:/?#[\]]*):(\d{1,5})$/;
+
+type Check = (rest: string, scheme: string) => string | undefined;
+
+const SCHEMES: Record<string, Check> = {
+  serial: (rest) => (rest.replace(/^\/\/(?=\/)/, '').split('?')[0] ? undefined : 'serial: needs a device, e.g. serial:/dev/ttyUSB0'),
+  pty: (rest) => (rest ? undefined : 'pty: needs a path for the board end, e.g. pty:/tmp/board0'),
+  tcp: endpoint,
+  listen: endpoint,
+};
+
+/**
+ * Why a board's `port` is not a link spec the bridge knows, or undefined when it is: a tty path,
+ * serial:..., pty:..., tcp://host:port (a serial server) or listen://host:port (boards dial in).
+ */
+export function portSpecProblem(spec: string): string | undefined {
+  if (spec.trim() === '') return 'expected a tty path, serial:..., pty:..., tcp://host:port or listen://host:port';
+  if (/[\s\x00-\x1f\x7f]/.test(spec)) return 'a port must not contain white space or control characters';
+  const match = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/s.exec(spec);
+  // Windows names its serial ports COM1, COM2...: no path, no scheme.
+  if (!match) {
+    return spec.startsWith('/') || /^COM\d+$/i.test(spec)
+      ? undefined
+      : 'expected an absolute tty path such as /dev/ttyACM0, or serial:..., pty:..., tcp://host:port, listen://host:port';
+  }
+  const scheme = match[1].toLowerCase();
+  const check = Object.hasOwn(SCHEMES, scheme) ? SCHEMES[scheme] : undefined;
+  if (!check) return `unknown link scheme "${scheme}:"; expected a tty path, serial:..., pty:..., tcp://host:port or listen://host:port`;
+  return check(match[2], scheme);
+}
+
+function endpoint(rest: string, scheme: string): string | undefined {
+  const match = ENDPOINT.exec(rest);
+  const usage = `expected ${scheme}://host:port`;
+  if (!match) return usage;
+  const host = match[1].startsWith('[') ? match[1].slice(1, -1) : match[1];
+  if (host === '' || (match[1].startsWith('[') && !net.isIPv6(host))) return `${usage}: bad host "${match[1]}"`;
+  const port = Number(match[2]);
+  if (port < 1 || port > 65535) return `${usage}: port ${match[2]} is not from 1 to 65535`;
+  return undefined;
+}
