@@ -22,7 +22,8 @@ export interface VirtualBoardLink {
 /**
  * The link-protocol side of a board, attached to a serial path (a pty the bridge exposes, or
  * one end of a socat pair): it speaks HELLO, acknowledgements, credit and PING like a DL-7450
- * firmware would. The MQTT client on top of it comes with the virtual board.
+ * firmware would, and nothing more. For a board with MQTT clients, see createVirtualBoard
+ * (virtual-board.ts), which takes any ByteLine, a serialport link on such a path included.
  */
 export async function attachVirtualBoardLink(options: VirtualBoardLinkOptions): Promise<VirtualBoardLink> {
   const line = createSerialportLink({ path: options.path, baudRate: 115200 });

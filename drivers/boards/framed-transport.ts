@@ -1,0 +1,20 @@
+import { createBoardConnections, type BoardConnectionsOptions } from './board-connections.js';
+import type { BoardTransport } from './board-transport.js';
+import { openConnectionStream } from './connection-stream.js';
+
+/** Each connection attempt is a link connection (OPEN ... CLOSE) on the board's framed link. */
+export function createFramedTransport(options: BoardConnectionsOptions): BoardTransport {
+  const connections = createBoardConnections(options);
+  return {
+    openStream: (url) =>
+      openConnectionStream({
+        url,
+        open: (target, handlers) => connections.open(target, handlers),
+        whenFlowing: (fn) => connections.whenFlowing(fn),
+        maxPacketBytes: options.maxPacketBytes,
+      }),
+    log: (text) => connections.log(text),
+    drained: (timeoutMs) => connections.drained(timeoutMs),
+    stop: () => connections.stop(),
+  };
+}
