@@ -1,0 +1,33 @@
+import { parseArgs } from 'node:util';
+import { runDemo } from '../demo/run-demo.js';
+import { formatDemoReport } from '../demo/demo-report.js';
+import { createLogger } from '../log.js';
+import { parseNumberOption } from './parse-number.js';
+
+export const demoHelp = `dl7450-bridge demo [options]
+
+Runs the whole bridge on this machine with nothing else installed: an embedded MQTT broker, a
+virtual DL-7450 board attached to a pty the bridge owns, and the bridge between them. QoS 0/1/2
+messages go both ways, then the board's line is cut and the broker must publish its will.
+Prints a summary table; exit code 0 = every QoS 1/2 message arrived (QoS 2 exactly once) and
+the will was published.
+
+  --messages N      messages per direction and QoS (default 50)
+  --timeout S       give up after S seconds per step (default 20)
+  --log-level L     bridge log level on stderr: fatal, error, warn, info, debug (default error)
+  --json            print the result as JSON instead of a table`;
+
+export async function demoCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { messages: { type: 'string' }, timeout: { type: 'string' }, 'log-level': { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  const messages = parseNumberOption('messages', values.messages, 50, 1, 100_000);
+  const timeoutMs = parseNumberOption('timeout', values.timeout, 20, 1, 3600) * 1000;
+  const logger = createLogger(values['log-level'] ?? 'error');
+  const step = (text: string) => process.stderr.isTTY && process.stderr.write(`demo: ${text}\n`);
+  const result = await runDemo({ messages, timeoutMs }, logger, step);
+  process.stdout.write(`${values.json ? JSON.stringify(result, null, 2) : formatDemoReport(result)}\n`);
+  return result.passed ? 0 : 1;
+}

@@ -1,0 +1,39 @@
+import { connectBroker, reasonCodeFor } from '../broker/broker-transports.js';
+import { parseBrokerUrl, redactUrl, type BrokerUrl } from '../broker/broker-url.js';
+import type { BrokerConnector, BrokerFailure } from '../session/session-types.js';
+
+export interface ConnectorOptions {
+  /** Where connections go whatever the board asks for; undefined = the URL the board asked for. */
+  override: BrokerUrl | undefined;
+  connectTimeoutMs: number;
+}
+
+function failure(error: unknown): BrokerFailure {
+  const f = (error instanceof Error ? error : new Error(String(error))) as BrokerFailure;
+  f.reason = reasonCodeFor(error);
+  return f;
+}
+
+/**
+ * Benches rarely let boards reach production brokers, so the bench's broker replaces the URL a
+ * board asks for; the board's URL is still parsed, so a board asking for nonsense learns it.
+ */
+export function createBrokerConnector(options: ConnectorOptions): BrokerConnector {
+  return async (requested) => {
+    let target: BrokerUrl;
+    try {
+      if (requested !== undefined) parseBrokerUrl(requested);
+      if (options.override) target = options.override;
+      else if (requested !== undefined) target = parseBrokerUrl(requested);
+      else throw Object.assign(new Error('no broker configured for a raw link'), { reason: 'bad-url' });
+    } catch (error) {
+      throw failure(error);
+    }
+    try {
+      const socket = await connectBroker(target, { connectTimeoutMs: options.connectTimeoutMs });
+      return { socket, url: redactUrl(target.href) };
+    } catch (error) {
+      throw failure(error);
+    }
+  };
+}

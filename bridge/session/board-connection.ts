@@ -1,0 +1,145 @@
+import type { Subscription } from 'rxjs';
+import type { Packet } from 'mqtt-packet';
+import { createOnePacketParser, type ProtocolVersion } from '../../streams/mqtt/mqtt-parse.js';
+import { Reason } from '../../streams/link/protocol.js';
+import { createBrokerLink, type BrokerLink } from './broker-link.js';
+import { packetSummary } from './packet-summary.js';
+import type { BrokerFailure, SessionDeps, SessionEvent } from './session-types.js';
+import type { Logger } from '../log.js';
+
+/** What a connection needs from its session: the way to the board and the flow signals. */
+export interface ConnectionHost {
+  deps: SessionDeps;
+  emit(event: SessionEvent): void;
+  /** Sends one whole MQTT packet (its original bytes) to the board. */
+  toBoard(bytes: Buffer): void;
+  /** The connection's broker socket is congested (hold the board's credit) or drained. */
+  blocked(blocked: boolean): void;
+  /** The board -> host direction is congested: new broker sockets start paused. */
+  boardCongested(): boolean;
+  /** The connection ended on the broker's side or by a protocol error: tell the board. */
+  ended(reason: number, text: string): void;
+}
+
+/**
+ * One board connection and its broker connection. Packets pass as their original bytes in both
+ * directions — nothing is answered, acknowledged or rewritten on anyone's behalf — and are
+ * parsed on the way (protocol level from the board's CONNECT) so that malformed MQTT ends this
+ * connection only, and the log can say what went by.
+ */
+export function createBoardConnection(connId: number, host: ConnectionHost, log: Logger) {
+  const { settings } = host.deps;
+  const fromBoard = createOnePacketParser(4);
+  const fromBroker = createOnePacketParser(4);
+  let version: ProtocolVersion = 4;
+  let broker: BrokerLink | undefined;
+  let pending: Buffer[] | undefined = []; // board packets while the broker connection opens
+  let done = false;
+  const subs: Subscription[] = [];
+
+  const parse = (parser: typeof fromBoard, bytes: Buffer, direction: 'to-broker' | 'to-board'): Packet | undefined => {
+    const packet = parser.parse(bytes);
+    if (packet instanceof Error) {
+      const side = direction === 'to-broker' ? 'board' : 'broker';
+      fail(Reason.PROTOCOL_ERROR, `malformed MQTT from the ${side}: ${packet.message}`);
+      return undefined;
+    }
+    if (packet.cmd === 'connect') {
+      version = (packet.protocolVersion ?? 4) as ProtocolVersion;
+      fromBoard.setVersion(version);
+      fromBroker.setVersion(version);
+    }
+    if (packet.cmd === 'connect' || packet.cmd === 'connack') log.info({ packet: packetSummary(packet) }, direction === 'to-broker' ? 'board -> broker' : 'broker -> board');
+    else if (log.isLevelEnabled('debug')) log.debug({ packet: packetSummary(packet) }, direction === 'to-broker' ? 'board -> broker' : 'broker -> board');
+    host.emit({ type: 'packet', connId, direction, packet });
+    return packet;
+  };
+
+  const writeToBroker = (bytes: Buffer): void => {
+    if (!(broker as BrokerLink).write(bytes)) host.blocked(true);
+  };
+
+  /** Ends this connection: broker dropped without DISCONNECT (its will fires), board told. */
+  function fail(reason: number, text: string): void {
+    if (done) return;
+    log.warn({ reason, detail: text }, 'connection closed');
+    host.emit({ type: 'protocol-error', connId, detail: text });
+    end(text);
+    host.ended(reason, text);
+  }
+
+  function end(detail: string): void {
+    done = true;
+    pending = undefined;
+    for (const s of subs) s.unsubscribe();
+    broker?.destroy(detail);
+  }
+
+  return {
+    /** Opens the broker connection for the URL the board asked for. */
+    async open(requestedUrl: string | undefined): Promise<void> {
+      host.blocked(true); // until the broker connection is up, the board's frames keep their slots
+      let connected: { socket: import('node:net').Socket; url: string };
+      try {
+        connected = await host.deps.connectBroker(requestedUrl);
+      } catch (error) {
+        const failure = error as BrokerFailure;
+        if (done) return;
+        done = true;
+        log.warn({ url: requestedUrl, reason: failure.reason, detail: failure.message }, 'broker connection failed');
+        throw failure;
+      }
+      if (done) {
+        connected.socket.destroy(); // the board closed it, or the link went down, meanwhile
+        return;
+      }
+      broker = createBrokerLink(connected.socket, settings);
+      if (host.boardCongested()) broker.pause();
+      const b = broker;
+      subs.push(
+        b.packets$.subscribe((e) => {
+          if (e.type === 'error') return fail(Reason.PROTOCOL_ERROR, `broker sent ${e.error} MQTT: ${e.detail}`);
+          if (parse(fromBroker, e.bytes, 'to-board')) host.toBoard(e.bytes);
+        }),
+        b.drain$.subscribe(() => host.blocked(false)),
+      );
+      void b.closed.then((c) => {
+        if (done) return;
+        end(c.detail);
+        log.info({ detail: c.detail }, 'broker closed the connection');
+        host.ended(Reason.BROKER_CLOSED, c.detail);
+      });
+      log.info({ url: connected.url }, 'broker connection open');
+      host.emit({ type: 'opened', connId, url: connected.url });
+      const queued = pending ?? [];
+      pending = [];
+      for (const bytes of queued) writeToBroker(bytes);
+      pending = undefined;
+      if (!b.congested) host.blocked(false);
+    },
+    /** A whole packet from the board. */
+    fromBoard(bytes: Buffer): void {
+      if (done) return;
+      if (!parse(fromBoard, bytes, 'to-broker')) return;
+      if (pending) pending.push(bytes);
+      else writeToBroker(bytes);
+    },
+    /** A malformed, oversized or stalled packet from the board: this connection ends. */
+    protocolError(reason: number, text: string): void {
+      fail(reason, text);
+    },
+    pause: () => broker?.pause(),
+    resume: () => broker?.resume(),
+    /** The board closed it, or the link is gone: drop the broker side without DISCONNECT. */
+    close(detail: string): void {
+      if (done) return;
+      log.info({ detail }, 'connection closed');
+      end(detail);
+    },
+    get closed(): boolean {
+      return done;
+    },
+  };
+}
+
+export type BoardConnection = ReturnType<typeof createBoardConnection>;

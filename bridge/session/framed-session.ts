@@ -1,0 +1,195 @@
+import { filter, share, Subject, tap, type Subscription } from 'rxjs';
+import { linkOverLine } from '../../streams/link/link-over-line.js';
+import type { LinkCommand, LinkOutput } from '../../streams/link/link-endpoint.js';
+import { decodeCtrl, encodeCtrl, type CtrlMessage } from '../../streams/link/ctrl-codec.js';
+import { Channel, Reason, Role } from '../../streams/link/protocol.js';
+import { HOST_MTU, HOST_WINDOW } from '../../streams/link/defaults.js';
+import { reassembleMqtt, type MqttMessage } from '../../streams/mqtt/mqtt-reassemble.js';
+import { creditGate, type CreditEvent } from '../../streams/flow/credit-gate.js';
+import { createBoardConnection, type BoardConnection } from './board-connection.js';
+import type { BrokerFailure, RunningSession, SessionDeps, SessionEvent } from './session-types.js';
+import { BRIDGE_VERSION } from '../version.js';
+
+type Deliver = Extract<LinkOutput, { type: 'deliver' }>;
+
+const TOO_LARGE = new Set(['too-large']);
+
+/**
+ * A board on a framed link: the link protocol to the board, one broker connection per OPEN.
+ * Flow control both ways is RxJS in streams/: the link's credit (held while a broker socket is
+ * congested, creditGate) paces the board; the link's congestion signal pauses the broker
+ * sockets. When the link resets or the line is lost, every broker connection is dropped
+ * without DISCONNECT, so the broker publishes the board's will.
+ */
+export function runFramedSession(deps: SessionDeps): RunningSession {
+  const log = deps.logger.child({ board: deps.name });
+  const events$ = new Subject<SessionEvent>();
+  const commands = new Subject<LinkCommand>();
+  const credit = new Subject<CreditEvent>();
+  const connections = new Map<number, BoardConnection>();
+  let boardCongested = false;
+
+  const link$ = linkOverLine(deps.line, commands, {
+    role: Role.HOST,
+    id: 'dl7450-bridge',
+    firmware: BRIDGE_VERSION,
+    mtu: HOST_MTU,
+    window: HOST_WINDOW,
+    autoConsume: false,
+    queueBytes: deps.settings.queueBytes,
+    pingIntervalMs: deps.settings.pingIntervalMs,
+    maxRetries: deps.settings.maxRetries,
+    ownsChunks: true,
+    scheduler: deps.scheduler,
+  }).pipe(share());
+
+  const ctrl = (msg: CtrlMessage) => commands.next({ type: 'send', channel: Channel.CTRL, payload: encodeCtrl(msg) });
+
+  const dropAll = (detail: string): void => {
+    for (const [connId, c] of connections) {
+      c.close(detail);
+      credit.next({ type: 'forget', key: connId });
+    }
+    connections.clear();
+  };
+
+  const open = (connId: number, url: string): void => {
+    connections.get(connId)?.close('the board opened this connection id again');
+    credit.next({ type: 'forget', key: connId });
+    const clog = log.child({ conn: connId });
+    const connection = createBoardConnection(
+      connId,
+      {
+        deps,
+        emit: (e) => events$.next(e),
+        toBoard: (packet) => commands.next({ type: 'send-mqtt', connId, packet }),
+        blocked: (blocked) => credit.next({ type: 'blocked', key: connId, blocked }),
+        boardCongested: () => boardCongested,
+        ended: (reason, text) => {
+          if (connections.get(connId) !== connection) return;
+          connections.delete(connId);
+          credit.next({ type: 'forget', key: connId });
+          ctrl({ type: 'closed', connId, reason, text });
+          events$.next({ type: 'closed', connId, reason, text });
+        },
+      },
+      clog,
+    );
+    connections.set(connId, connection);
+    clog.info({ url }, 'board opens a connection');
+    connection.open(url).then(
+      () => {
+        if (connections.get(connId) === connection && !connection.closed) ctrl({ type: 'opened', connId });
+      },
+      (failure: BrokerFailure) => {
+        if (connections.get(connId) !== connection) return;
+        connections.delete(connId);
+        credit.next({ type: 'forget', key: connId });
+        const reason = failure.reason ?? Reason.BROKER_UNREACHABLE;
+        ctrl({ type: 'open-failed', connId, reason, text: failure.message });
+        events$.next({ type: 'open-failed', connId, reason, text: failure.message });
+      },
+    );
+  };
+
+  const onCtrl = (payload: Buffer): void => {
+    const msg = decodeCtrl(payload);
+    if (typeof msg === 'string') return log.warn({ detail: msg }, 'bad CTRL message from the board');
+    if (msg.type === 'open') return open(msg.connId, msg.url);
+    if (msg.type === 'close') {
+      const c = connections.get(msg.connId);
+      connections.delete(msg.connId);
+      credit.next({ type: 'forget', key: msg.connId });
+      c?.close('the board closed the connection');
+      ctrl({ type: 'closed', connId: msg.connId, reason: Reason.NORMAL, text: 'closed as requested' });
+      return;
+    }
+    log.warn({ type: msg.type }, 'unexpected CTRL message from the board');
+  };
+
+  const onBoardMqtt = (m: MqttMessage): void => {
+    const c = connections.get(m.connId);
+    if (m.type === 'error') {
+      const reason = TOO_LARGE.has(m.error) ? Reason.PACKET_TOO_LARGE : Reason.PROTOCOL_ERROR;
+      if (c) c.protocolError(reason, `${m.error}: ${m.detail}`);
+      else log.warn({ conn: m.connId, detail: m.detail }, 'bad MQTT frame for no open connection');
+      return;
+    }
+    if (c) return c.fromBoard(m.bytes);
+    log.warn({ conn: m.connId }, 'MQTT for a connection that is not open');
+    ctrl({ type: 'closed', connId: m.connId, reason: Reason.UNKNOWN_CONNECTION, text: 'no such connection' });
+  };
+
+  const onLink = (out: LinkOutput): void => {
+    switch (out.type) {
+      case 'up':
+        log.info({ boardId: out.peer.id, firmware: out.peer.firmware, mtu: out.peer.mtu, window: out.peer.window, cause: out.cause }, 'link up');
+        return events$.next({ type: 'link-up', board: out.peer.id, firmware: out.peer.firmware, cause: out.cause });
+      case 'down':
+        log.warn({ cause: out.cause, detail: out.detail }, 'link down: every connection on it ends');
+        dropAll(`link ${out.cause}: ${out.detail}`);
+        return events$.next({ type: 'link-down', cause: out.cause, detail: out.detail });
+      case 'congestion':
+        boardCongested = out.congested;
+        for (const c of connections.values()) {
+          if (out.congested) c.pause();
+          else c.resume();
+        }
+        return;
+      case 'deliver':
+        if (out.channel === Channel.CTRL) return onCtrl(out.payload);
+        if (out.channel === Channel.LOG) return log.info({ text: out.payload.toString('utf8') }, 'board log');
+        return;
+      case 'console':
+        log.info({ text: out.text }, 'board console');
+        return events$.next({ type: 'console', text: out.text });
+      case 'dropped':
+        return log.debug({ reason: out.reason, bytes: out.bytes }, 'line noise dropped');
+      case 'link-error':
+        return log.warn({ detail: out.detail }, 'link protocol error');
+      default:
+        return;
+    }
+  };
+
+  // Board MQTT frames -> whole packets. Restarted with every link session: half a packet from
+  // before a reset must not meet the first fragment of the next session.
+  const mqttFrames = new Subject<Deliver>();
+  let reassembly: Subscription | undefined;
+  const startReassembly = (): void => {
+    reassembly?.unsubscribe();
+    reassembly = mqttFrames
+      .pipe(reassembleMqtt({ maxPacketBytes: deps.settings.maxPacketBytes, stallTimeoutMs: deps.settings.stallTimeoutMs, scheduler: deps.scheduler }))
+      .subscribe(onBoardMqtt);
+  };
+  startReassembly();
+
+  const subs: Subscription[] = [
+    credit.pipe(creditGate()).subscribe((frames) => commands.next({ type: 'consumed', frames })),
+    link$.subscribe({
+      next: (out) => {
+        onLink(out);
+        if (out.type === 'down') startReassembly();
+      },
+      error: (e) => log.error({ err: e }, 'link failed'),
+    }),
+    link$
+      .pipe(
+        filter((o): o is Deliver => o.type === 'deliver' && o.channel === Channel.MQTT),
+        tap((o) => o.payload.length > 0 && credit.next({ type: 'frame', key: o.payload[0] })),
+      )
+      .subscribe(mqttFrames),
+  ];
+
+  return {
+    events$: events$.asObservable(),
+    async stop() {
+      dropAll('the bridge is stopping');
+      commands.complete();
+      for (const s of subs) s.unsubscribe();
+      reassembly?.unsubscribe();
+      events$.complete();
+    },
+  };
+}
+

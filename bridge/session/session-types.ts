@@ -1,0 +1,54 @@
+import type { Socket } from 'node:net';
+import type { SchedulerLike } from 'rxjs';
+import type { Packet } from 'mqtt-packet';
+import type { Logger } from '../log.js';
+import type { SerialLink } from '../../drivers/serial-link.js';
+
+/** A broker connection could not be made; `reason` is a link protocol Reason code. */
+export interface BrokerFailure extends Error {
+  reason: number;
+}
+
+/**
+ * Opens the broker connection for a board connection. Gets the URL the board asked for (framed
+ * OPEN) or undefined (raw mode), applies the bench's override, and resolves to a connected
+ * socket; rejects with a BrokerFailure.
+ */
+export type BrokerConnector = (requestedUrl: string | undefined) => Promise<{ socket: Socket; url: string }>;
+
+export interface SessionSettings {
+  maxPacketBytes: number;
+  /** Link liveness: how fast a dead board is noticed (framed). Defaults from the link endpoint. */
+  pingIntervalMs?: number;
+  maxRetries?: number;
+  /** Bytes queued toward the board before its broker sockets are paused. */
+  queueBytes?: number;
+  stallTimeoutMs: number;
+}
+
+export interface SessionDeps {
+  /** The board's name in logs and events. */
+  name: string;
+  /** An opened line to the board. */
+  line: SerialLink;
+  settings: SessionSettings;
+  connectBroker: BrokerConnector;
+  logger: Logger;
+  scheduler?: SchedulerLike;
+}
+
+export type SessionEvent =
+  | { type: 'link-up'; board: string; firmware: string; cause: string }
+  | { type: 'link-down'; cause: string; detail: string }
+  | { type: 'opened'; connId: number; url: string }
+  | { type: 'open-failed'; connId: number; reason: number; text: string }
+  | { type: 'closed'; connId: number; reason: number; text: string }
+  | { type: 'packet'; connId: number; direction: 'to-broker' | 'to-board'; packet: Packet }
+  | { type: 'console'; text: string }
+  | { type: 'protocol-error'; connId: number; detail: string };
+
+export interface RunningSession {
+  readonly events$: import('rxjs').Observable<SessionEvent>;
+  /** Drops every broker connection (no DISCONNECT) and stops the link. */
+  stop(): Promise<void>;
+}
