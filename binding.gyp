@@ -7,6 +7,11 @@
       "cflags": ["-Wall", "-Wextra", "-O2"]
     },
     {
+      "target_name": "tty_io",
+      "sources": ["drivers/tty/native/tty-io.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"]
+    },
+    {
       "target_name": "framing",
       "sources": ["streams/framing/native/framing.c"],
       "cflags": ["-Wall", "-Wextra", "-O3"]

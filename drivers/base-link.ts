@@ -13,6 +13,10 @@ export abstract class BaseLink implements SerialLink {
   private readonly stateSubject = new BehaviorSubject<SerialLinkState>({ type: 'closed' });
   readonly data$: Observable<Buffer> = this.dataSubject.asObservable();
   readonly state$: Observable<SerialLinkState> = this.stateSubject.asObservable();
+  private paused = false;
+  /** Chunks a driver delivered after a pause began, or while earlier ones wait to go out. */
+  private held: Buffer[] = [];
+  private flushScheduled = false;
   private opening: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private readonly pendingWrites = new Set<(error: Error) => void>();
@@ -23,9 +27,31 @@ export abstract class BaseLink implements SerialLink {
   protected abstract doWrite(bytes: Buffer): Promise<void>;
   /** Releases whatever doOpen acquired; must tolerate a device that is already gone. */
   protected abstract doClose(): Promise<void>;
+  /**
+   * Stops or restarts reading from the OS. Called on every change, open or not; a driver that
+   * opens later starts as readingPaused says.
+   */
+  protected abstract applyReadingPaused(paused: boolean): void;
 
   get state(): SerialLinkState {
     return this.stateSubject.value;
+  }
+
+  protected get readingPaused(): boolean {
+    return this.paused;
+  }
+
+  pauseReading(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.applyReadingPaused(true);
+  }
+
+  resumeReading(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.applyReadingPaused(false);
+    this.scheduleFlush();
   }
 
   open(): Promise<void> {
@@ -66,7 +92,9 @@ export abstract class BaseLink implements SerialLink {
   }
 
   protected emitData(chunk: Buffer): void {
-    this.dataSubject.next(chunk);
+    // Drivers stop reading when told, but a read already under way may still land.
+    if (this.paused || this.held.length > 0) this.held.push(chunk);
+    else this.dataSubject.next(chunk);
   }
 
   /** The device went away on its own. Ignored unless opened: a close in progress wins. */
@@ -80,6 +108,8 @@ export abstract class BaseLink implements SerialLink {
     await this.closing;
     // A lost device may still hold resources (fds, listeners) until released.
     if (this.state.type === 'lost') await this.doClose().catch(() => undefined);
+    // Bytes from a previous session must not reach the consumer of this one.
+    this.held = [];
     this.setState({ type: 'opening' });
     try {
       await this.doOpen();
@@ -94,11 +124,21 @@ export abstract class BaseLink implements SerialLink {
     await this.opening?.catch(() => undefined);
     if (this.state.type === 'closed') return;
     this.failPendingWrites(new Error(`${this.description}: link closed while a write was pending`));
+    this.held = [];
     try {
       await this.doClose();
     } finally {
       this.setState({ type: 'closed' });
     }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.held.length === 0) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      while (!this.paused && this.held.length > 0) this.dataSubject.next(this.held.shift()!);
+    });
   }
 
   private failPendingWrites(error: Error): void {

@@ -1,8 +1,11 @@
+import { isListenSpec } from './listen/listen-spec.js';
 import { createPtyLink } from './pty/pty-link.js';
 import { createSerialportLink } from './serial/serialport-link.js';
 import type { SerialportLinkOptions } from './serial/serialport-options.js';
 import type { SerialLink } from './serial-link.js';
 import { createTcpLink } from './tcp/tcp-link.js';
+
+export { isListenSpec, parseListenSpec } from './listen/listen-spec.js';
 
 /** Defaults for what a spec does not say. */
 export interface LinkSpecOptions {
@@ -21,10 +24,16 @@ export const linkBuilders: Readonly<Record<string, LinkBuilder>> = {
 
 /**
  * "tcp://host:port", "pty:/tmp/board0", "serial:/dev/ttyACM0?baud=921600&rtscts=1", or a bare
- * device path ("/dev/ttyUSB0", query allowed) to a link.
+ * device path ("/dev/ttyUSB0", query allowed) to a link. Not "listen://": see listen-spec.ts.
  */
 export function createSerialLinkFromSpec(spec: string, options: LinkSpecOptions = {}): SerialLink {
   if (typeof spec !== 'string' || spec.trim() === '') throw new TypeError('link spec must be a non-empty string');
+  if (isListenSpec(spec)) {
+    throw new Error(
+      `"${spec}" accepts many links, one per board that connects, not one: give ` +
+        'parseListenSpec(spec) to createListenLinkSource() (drivers/listen/) instead',
+    );
+  }
   const match = /^([a-z][a-z0-9+.-]*):(.*)$/is.exec(spec);
   if (!match) return buildSerial(spec, options);
   const scheme = match[1].toLowerCase();

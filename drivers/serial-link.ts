@@ -29,6 +29,17 @@ export interface SerialLink {
    * link is not open or is lost meanwhile.
    */
   write(bytes: Buffer): Promise<void>;
+  /**
+   * Read flow control. While paused data$ emits nothing and the driver stops reading from the
+   * OS, so the line itself pushes back: a tty's buffer fills (and with rtscts, RTS drops), a
+   * TCP window closes, a pty's writer blocks. Bytes the driver had already read are held and
+   * arrive after resumeReading() (close() drops them). Idempotent; the pause outlives close()
+   * and a re-open. While paused a TCP link only notices the far end closing on resume or on
+   * a write, since the close comes after the unread data; a tty notices a hang-up at once.
+   */
+  pauseReading(): void;
+  /** Ends a pause; idempotent. Held bytes arrive on a later turn, never inside this call. */
+  resumeReading(): void;
   /** Idempotent; resolves when the device is released. */
   close(): Promise<void>;
 }

@@ -85,6 +85,34 @@ describe('memory link', () => {
     expect((await firstValueFrom(a.state$)).type).toBe('opened');
   });
 
+  it('resolves a write only once the other end has taken the bytes, which a pause holds back', async () => {
+    const [a, b] = await openedPair();
+    const received = recordBytes(b.data$);
+    b.pauseReading();
+    let resolved = false;
+    const written = a.write(Buffer.from('wait')).then(() => (resolved = true));
+    // Queued after the delivery turn the write scheduled, so the bytes have reached b by now.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(resolved).toBe(false);
+    b.resumeReading();
+    await written;
+    expect(received.bytes().toString()).toBe('wait');
+  });
+
+  it('lets the writer go when the paused end closes: held bytes fall off the wire', async () => {
+    const [a, b] = await openedPair();
+    const received = recordBytes(b.data$);
+    b.pauseReading();
+    const written = a.write(Buffer.from('never read'));
+    await new Promise((resolve) => setImmediate(resolve));
+    await b.close();
+    await written;
+    await b.open();
+    b.resumeReading();
+    await a.write(Buffer.from('next'));
+    expect(received.bytes().toString()).toBe('next');
+  });
+
   it('rejects a write that is pending when the link is closed', async () => {
     const [a] = await openedPair();
     const pending = a.write(Buffer.from('x'));

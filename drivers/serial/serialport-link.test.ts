@@ -50,6 +50,18 @@ describe('serialport link', () => {
     await expect(link.write(Buffer.from([1]))).rejects.toThrow(/link lost/);
   });
 
+  it('becomes lost when the line vanishes while reading is paused', async () => {
+    const socat = await socatPair();
+    const link = createSerialportLink({ path: socat.a });
+    cleanups.push(() => link.close());
+    await link.open();
+    link.pauseReading();
+    const gone = firstValueFrom(link.state$.pipe(filter((s) => s.type !== 'opened')));
+    await socat.kill('SIGKILL');
+    const state = await gone;
+    expect(state.type === 'lost' && state.error.message).toMatch(new RegExp(`^${socat.a}: device lost \\(the line hung up`));
+  });
+
   it('resolves a write only once the far side has read most of it (no 64 KiB stream buffering)', async () => {
     const socat = await socatPair();
     const link = createSerialportLink({ path: socat.a });

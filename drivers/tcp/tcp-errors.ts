@@ -9,6 +9,8 @@ const CAUSES: Record<string, [string, string?]> = {
   ENOTFOUND: ['host not found', 'check the name, or use an IP address'],
   EAI_AGAIN: ['host name lookup failed for now', 'is DNS reachable?'],
   EADDRNOTAVAIL: ['address not available'],
+  EADDRINUSE: ['address in use', 'is another bridge or program listening on that port?'],
+  EACCES: ['permission denied', 'ports below 1024 need privileges'],
 };
 
 /** e.g. "connection refused (ECONNREFUSED) — is the serial server running ...?" */

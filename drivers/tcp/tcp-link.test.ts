@@ -5,6 +5,7 @@ import type { SerialLink, SerialLinkState } from '../serial-link.js';
 import { recordBytes } from '../test-support/bytes.js';
 import { describeSerialLinkContract } from '../test-support/serial-link-contract.js';
 import { startStalledListener } from '../test-support/stalled-listener.js';
+import { TCP_STALL_BYTES } from '../test-support/socket-peer.js';
 import { startTcpPeer, type TcpPeer } from '../test-support/tcp-peer.js';
 import { createTcpLink } from './tcp-link.js';
 
@@ -15,6 +16,7 @@ describeSerialLinkContract('tcp link', async () => {
     link,
     peer,
     attachPeer: async () => void (await peer.accepted()),
+    stallBytes: TCP_STALL_BYTES,
     cleanup: async () => {
       await link.close();
       await peer.stop();

@@ -1,6 +1,6 @@
 import net from 'node:net';
-import { BaseLink } from '../base-link.js';
 import type { SerialLink } from '../serial-link.js';
+import { SocketLink } from './socket-link.js';
 import { describeTcpError } from './tcp-errors.js';
 
 export interface TcpLinkOptions {
@@ -9,9 +9,8 @@ export interface TcpLinkOptions {
   connectTimeoutMs?: number;
 }
 
-class TcpLink extends BaseLink {
+class TcpLink extends SocketLink {
   readonly description: string;
-  private socket: net.Socket | undefined;
 
   constructor(
     private readonly host: string,
@@ -39,44 +38,9 @@ class TcpLink extends BaseLink {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
-        this.attach(socket);
+        this.attachSocket(socket);
         resolve();
       });
-    });
-  }
-
-  protected doWrite(bytes: Buffer): Promise<void> {
-    const socket = this.socket;
-    if (!socket) return Promise.reject(new Error('socket is not connected'));
-    return new Promise((resolve, reject) => socket.write(bytes, (error) => (error ? reject(error) : resolve())));
-  }
-
-  protected async doClose(): Promise<void> {
-    const socket = this.socket;
-    this.socket = undefined;
-    if (!socket || socket.closed) return;
-    await new Promise<void>((resolve) => {
-      socket.once('close', () => resolve());
-      socket.destroy();
-    });
-  }
-
-  private attach(socket: net.Socket): void {
-    this.socket = socket;
-    // Frames are small and latency-bound; Nagle would hold them back waiting for ACKs.
-    socket.setNoDelay(true);
-    // A serial server that vanishes from the network would otherwise go unnoticed while we
-    // only read.
-    socket.setKeepAlive(true, 10_000);
-    let failure: Error | undefined;
-    socket.on('data', (chunk: Buffer) => this.emitData(chunk));
-    socket.on('error', (error) => {
-      failure = error;
-    });
-    socket.on('close', () => {
-      if (this.socket !== socket) return;
-      const cause = failure ? describeTcpError(failure) : 'the remote end closed the connection';
-      this.lose(new Error(`${this.description}: ${cause}`, { cause: failure }));
     });
   }
 }

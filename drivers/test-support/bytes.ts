@@ -82,8 +82,15 @@ export function awkwardBytes(): Buffer {
   return Buffer.concat([all, special, all.reverse()]);
 }
 
-export async function writeInChunks(sink: { write(b: Buffer): Promise<void> }, data: Buffer, chunkSize: number): Promise<void> {
+export async function writeInChunks(
+  sink: { write(b: Buffer): Promise<void> },
+  data: Buffer,
+  chunkSize: number,
+  onWritten: (bytes: number) => void = () => undefined,
+): Promise<void> {
   for (let offset = 0; offset < data.length; offset += chunkSize) {
-    await sink.write(data.subarray(offset, offset + chunkSize));
+    const chunk = data.subarray(offset, offset + chunkSize);
+    await sink.write(chunk);
+    onWritten(chunk.length);
   }
 }

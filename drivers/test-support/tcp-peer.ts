@@ -1,6 +1,6 @@
 import net from 'node:net';
-import { Subject } from 'rxjs';
 import type { ContractPeer } from './serial-link-contract.js';
+import { socketPeer } from './socket-peer.js';
 
 export interface TcpPeer extends ContractPeer {
   port: number;
@@ -13,28 +13,16 @@ export interface TcpPeer extends ContractPeer {
 /** A stand-in serial server (ser2net, raw mode) on 127.0.0.1 that serves one connection. */
 export async function startTcpPeer(): Promise<TcpPeer> {
   const server = net.createServer();
-  const data$ = new Subject<Buffer>();
   const sockets = new Set<net.Socket>();
-  const accepted = new Promise<net.Socket>((resolve) => {
-    server.once('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('data', (chunk: Buffer) => data$.next(chunk));
-      socket.on('error', () => undefined);
-      resolve(socket);
-    });
-  });
+  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
   server.on('connection', (socket) => sockets.add(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
   const closeSockets = (): void => sockets.forEach((socket) => socket.destroy());
   return {
+    ...socketPeer(accepted),
     port,
-    data$: data$.asObservable(),
     accepted: () => accepted,
-    write: async (bytes) => {
-      const socket = await accepted;
-      await new Promise<void>((resolve, reject) => socket.write(bytes, (e) => (e ? reject(e) : resolve())));
-    },
     close: async () => closeSockets(),
     stop: async () => {
       closeSockets();

@@ -1,0 +1,102 @@
+import { closeSync, fstatSync, writeSync } from 'node:fs';
+import { Subject } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nativePty } from '../pty/native-pty.js';
+import { firstDifference, patternBytes, recordBytes, type ByteRecorder } from '../test-support/bytes.js';
+import { loopTurns } from '../test-support/stall.js';
+import { TtyIo } from './tty-io.js';
+
+interface End {
+  io: TtyIo;
+  fd: number;
+  received: ByteRecorder;
+  failure: Promise<NodeJS.ErrnoException>;
+}
+
+describe('TtyIo', () => {
+  const fds = new Set<number>();
+  const ios: TtyIo[] = [];
+
+  afterEach(() => {
+    ios.splice(0).forEach((io) => io.close());
+    for (const fd of fds) closeSync(fd);
+    fds.clear();
+  });
+
+  function attach(fd: number): End {
+    const data$ = new Subject<Buffer>();
+    let failed: (error: NodeJS.ErrnoException) => void = () => undefined;
+    const failure = new Promise<NodeJS.ErrnoException>((resolve) => (failed = resolve));
+    const io = new TtyIo(fd, { data: (chunk) => data$.next(chunk), failed });
+    ios.push(io);
+    return { io, fd, received: recordBytes(data$), failure };
+  }
+
+  /** Both ends of a fresh pty, each with its own TtyIo. */
+  function pty(): { master: End; slave: End } {
+    const { master, slave } = nativePty().open();
+    fds.add(master).add(slave);
+    return { master: attach(master), slave: attach(slave) };
+  }
+
+  function closeFd(fd: number): void {
+    closeSync(fd);
+    fds.delete(fd);
+  }
+
+  it('reads nothing until reading is on, then what the other side wrote', async () => {
+    const { master, slave } = pty();
+    await slave.io.write(Buffer.from('early'));
+    await loopTurns(5);
+    expect(master.received.length).toBe(0);
+    master.io.setReading(true);
+    expect((await master.received.waitFor(5)).toString()).toBe('early');
+  });
+
+  it('holds a write back while the other side does not read, without blocking the loop, and completes it once it reads', async () => {
+    const { master, slave } = pty();
+    const big = patternBytes(1 << 20, 9);
+    let done = false;
+    const writing = master.io.write(big).then(() => (done = true));
+    expect(await loopTurns(50)).toBe(50);
+    expect(done).toBe(false);
+    slave.io.setReading(true);
+    await writing;
+    const got = await slave.received.waitFor(big.length);
+    expect(firstDifference(got, big)).toBe(-1);
+  });
+
+  it('reports the other side hanging up, whether reading or not, and then refuses writes', async () => {
+    for (const reading of [true, false]) {
+      const { master, slave } = pty();
+      slave.io.close();
+      master.io.setReading(reading);
+      // The pty's only slave fd: closing it hangs the line up for the master.
+      closeFd(slave.fd);
+      const error = await master.failure;
+      expect(error.message).toMatch(/^the line hung up|^read: i\/o error/);
+      await expect(master.io.write(Buffer.from('x'))).rejects.toBe(error);
+    }
+  });
+
+  it('close() rejects pending writes, calls nothing back afterwards, and leaves the fd open', async () => {
+    const { master, slave } = pty();
+    master.io.setReading(true);
+    const pending = master.io.write(patternBytes(1 << 20, 4));
+    master.io.close();
+    master.io.close();
+    await expect(pending).rejects.toThrow('closed while a write was pending');
+    writeSync(slave.fd, 'after close');
+    await loopTurns(5);
+    expect(master.received.length).toBe(0);
+    expect(fstatSync(master.fd).isCharacterDevice()).toBe(true);
+  });
+
+  it('refuses an fd that is not open, naming the cause', () => {
+    const { master } = pty();
+    master.io.close();
+    closeFd(master.fd);
+    const failed = (): void => void new TtyIo(master.fd, { data: () => undefined, failed: () => undefined });
+    expect(failed).toThrow(/making the fd non-blocking: bad file descriptor/);
+  });
+});
