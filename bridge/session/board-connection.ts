@@ -19,6 +19,8 @@ export interface ConnectionHost {
   boardCongested(): boolean;
   /** The connection ended on the broker's side or by a protocol error: tell the board. */
   ended(reason: number, text: string): void;
+  /** The board sent DISCONNECT: this connection is over, the next CONNECT is a new one. */
+  disconnected?(): void;
 }
 
 /**
@@ -35,6 +37,8 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
   let broker: BrokerLink | undefined;
   let pending: Buffer[] | undefined = []; // board packets while the broker connection opens
   let done = false;
+  let connectSeen = false;
+  let disconnectSent = false;
   const subs: Subscription[] = [];
 
   const parse = (parser: typeof fromBoard, bytes: Buffer, direction: 'to-broker' | 'to-board'): Packet | undefined => {
@@ -72,7 +76,9 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
     done = true;
     pending = undefined;
     for (const s of subs) s.unsubscribe();
-    broker?.destroy(detail);
+    // A DISCONNECT on its way must reach the broker, or it would publish the will after all.
+    if (disconnectSent) broker?.end(detail);
+    else broker?.destroy(detail);
   }
 
   return {
@@ -120,9 +126,19 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
     /** A whole packet from the board. */
     fromBoard(bytes: Buffer): void {
       if (done) return;
-      if (!parse(fromBoard, bytes, 'to-broker')) return;
+      const packet = parse(fromBoard, bytes, 'to-broker');
+      if (!packet) return;
+      if (packet.cmd === 'connect') connectSeen = true;
       if (pending) pending.push(bytes);
       else writeToBroker(bytes);
+      if (packet.cmd === 'disconnect') {
+        disconnectSent = true;
+        host.disconnected?.();
+      }
+    },
+    /** The board's client has sent its CONNECT on this connection. */
+    get connected(): boolean {
+      return connectSeen;
     },
     /** A malformed, oversized or stalled packet from the board: this connection ends. */
     protocolError(reason: number, text: string): void {

@@ -47,6 +47,11 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
       closedBy ??= { by: 'bridge', detail };
       socket.destroy();
     },
+    /** After the board's DISCONNECT: let it reach the broker, then close (no will). */
+    end(detail: string): void {
+      closedBy ??= { by: 'bridge', detail };
+      socket.end();
+    },
     closed,
     get isClosed(): boolean {
       return socket.destroyed;

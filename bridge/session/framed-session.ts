@@ -183,8 +183,8 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
 
   return {
     events$: events$.asObservable(),
-    async stop() {
-      dropAll('the bridge is stopping');
+    async stop(why = 'the bridge is stopping') {
+      dropAll(why);
       commands.complete();
       for (const s of subs) s.unsubscribe();
       reassembly?.unsubscribe();

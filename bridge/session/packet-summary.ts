@@ -14,7 +14,7 @@ export function packetSummary(packet: Packet): Record<string, unknown> {
         clean: packet.clean,
         keepalive: packet.keepalive,
         username: packet.username,
-        password: packet.password === undefined ? undefined : '[redacted]',
+        hasPassword: packet.password !== undefined,
         will: packet.will ? { topic: packet.will.topic, qos: packet.will.qos, retain: packet.will.retain } : undefined,
       };
     case 'connack':

@@ -49,6 +49,6 @@ export type SessionEvent =
 
 export interface RunningSession {
   readonly events$: import('rxjs').Observable<SessionEvent>;
-  /** Drops every broker connection (no DISCONNECT) and stops the link. */
-  stop(): Promise<void>;
+  /** Drops every broker connection (no DISCONNECT) and stops the link; `why` goes to the log. */
+  stop(why?: string): Promise<void>;
 }

@@ -1,0 +1,65 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load-config.js';
+import { configFromCli } from '../config/config-from-cli.js';
+import { ConfigError } from '../config/config-error.js';
+import { startDaemon } from '../daemon/daemon.js';
+import { createLogger } from '../log.js';
+import { UsageError } from './usage-error.js';
+import type { BridgeConfig } from '../config/config-types.js';
+
+export const runHelp = `dl7450-bridge run --port <line> [--link framed|raw] [--broker <url>]
+dl7450-bridge run --config <bench.yaml>
+
+Runs the bridge: for each board link a session that opens broker connections for the board's
+MQTT clients and tunnels their packets both ways, until Ctrl-C.
+
+  --port L          the board's line: a tty path (/dev/ttyACM0), serial:/dev/ttyUSB0?baud=921600,
+                    pty:/tmp/board0 (a pty the bridge creates), tcp://host:port (a serial server),
+                    or listen://127.0.0.1:7000 (boards connect to the bridge over TCP)
+  --link M          framed (the DL-7450 link protocol, default) or raw (plain MQTT on the line)
+  --broker URL      where the board's connections go (tcp://host:1883 ...), whatever URL the board
+                    asks for; without it an embedded broker starts on a free loopback port
+  --config FILE     a bench file (JSON or YAML) describing several boards; see bridge/config/bench.example.yaml
+  --log-level L     fatal, error, warn, info (default), debug, trace — JSON lines on stderr
+
+Exit codes: 0 stopped by a signal, 1 failed to start, 2 bad options or config.`;
+
+async function resolveConfig(values: Record<string, string | undefined>): Promise<BridgeConfig> {
+  if (values.config !== undefined) {
+    for (const flag of ['port', 'link', 'broker'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} cannot be combined with --config (set it in the file)`);
+    }
+    return loadConfig(values.config);
+  }
+  if (values.port === undefined) throw new UsageError('give --port <line> or --config <file> (see dl7450-bridge run --help)');
+  return configFromCli({ port: values.port, link: values.link, broker: values.broker });
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { port: { type: 'string' }, link: { type: 'string' }, broker: { type: 'string' }, config: { type: 'string' }, 'log-level': { type: 'string' } },
+    strict: true,
+  });
+  let config: BridgeConfig;
+  try {
+    config = await resolveConfig(values);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  const logger = createLogger(values['log-level'] ?? config.log.level);
+  const daemon = await startDaemon(config, logger);
+  if (daemon.embeddedBrokerUrl) process.stdout.write(`embedded broker: ${daemon.embeddedBrokerUrl}\n`);
+  for (const board of config.boards) {
+    const at = daemon.listening[board.name];
+    const where = at ? `listening on ${at.host}:${at.port}` : board.port;
+    process.stdout.write(`board ${board.name}: ${where} (${board.link})\n`);
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await daemon.stop();
+  return 0;
+}

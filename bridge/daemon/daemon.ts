@@ -1,0 +1,59 @@
+import { merge, map, type Observable } from 'rxjs';
+import { isListenSpec } from '../../drivers/listen/listen-spec.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
+import { parseBrokerUrl, type BrokerUrl } from '../broker/broker-url.js';
+import type { BoardConfig, BridgeConfig } from '../config/config-types.js';
+import type { Logger } from '../log.js';
+import type { SessionEvent } from '../session/session-types.js';
+import { createBrokerConnector } from './broker-connector.js';
+import { runListenBoard } from './listen-board.js';
+import { runSerialBoard, type BoardRunner } from './serial-board.js';
+
+export interface Daemon {
+  /** The embedded broker's URL, when one runs. */
+  readonly embeddedBrokerUrl: string | undefined;
+  /** Where each listen:// board accepts links. */
+  readonly listening: Record<string, { host: string; port: number }>;
+  readonly events$: Observable<{ board: string; event: SessionEvent }>;
+  stop(): Promise<void>;
+}
+
+/** Runs every board of the config until stop(): one runner per board, one session per link. */
+export async function startDaemon(config: BridgeConfig, logger: Logger): Promise<Daemon> {
+  let embedded: EmbeddedBroker | undefined;
+  if (config.boards.some((b) => b.broker === 'embedded')) {
+    embedded = await startEmbeddedBroker();
+    logger.info({ url: embedded.url }, 'embedded broker listening');
+  }
+  const brokerFor = (board: BoardConfig): BrokerUrl =>
+    board.broker === 'embedded' ? parseBrokerUrl((embedded as EmbeddedBroker).url.replace(/^mqtt:/, 'tcp:')) : board.broker;
+
+  const runners: { name: string; runner: BoardRunner }[] = [];
+  const listening: Record<string, { host: string; port: number }> = {};
+  try {
+    for (const board of config.boards) {
+      const connector = createBrokerConnector({ override: brokerFor(board), connectTimeoutMs: board.connectTimeoutMs });
+      if (isListenSpec(board.port)) {
+        const runner = await runListenBoard(board, connector, logger);
+        listening[board.name] = runner.address;
+        runners.push({ name: board.name, runner });
+      } else {
+        runners.push({ name: board.name, runner: runSerialBoard(board, connector, logger) });
+      }
+    }
+  } catch (error) {
+    await Promise.all(runners.map((r) => r.runner.stop()));
+    await embedded?.close();
+    throw error;
+  }
+
+  return {
+    embeddedBrokerUrl: embedded?.url,
+    listening,
+    events$: merge(...runners.map(({ name, runner }) => runner.events$.pipe(map((event) => ({ board: name, event }))))),
+    async stop() {
+      await Promise.all(runners.map((r) => r.runner.stop()));
+      await embedded?.close();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { filter, firstValueFrom, Subject, type Subscription } from 'rxjs';
+import { createListenLinkSource, type ListenLinkSource } from '../../drivers/listen/listen-link-source.js';
+import { parseListenSpec } from '../../drivers/listen/listen-spec.js';
+import type { SerialLink } from '../../drivers/serial-link.js';
+import type { BoardConfig } from '../config/config-types.js';
+import type { Logger } from '../log.js';
+import type { BrokerConnector, RunningSession, SessionEvent } from '../session/session-types.js';
+import type { BoardRunner } from './serial-board.js';
+import { startSession } from './run-session.js';
+
+export interface ListenBoardRunner extends BoardRunner {
+  /** Where boards connect. */
+  readonly address: { host: string; port: number };
+}
+
+/**
+ * Boards that connect to the bridge over TCP (`listen://host:port`): each accepted connection
+ * is one board link with its own session, ended when the connection goes.
+ */
+export async function runListenBoard(board: BoardConfig, connectBroker: BrokerConnector, logger: Logger): Promise<ListenBoardRunner> {
+  const log = logger.child({ board: board.name });
+  const source: ListenLinkSource = await createListenLinkSource(parseListenSpec(board.port));
+  const events$ = new Subject<SessionEvent>();
+  const sessions = new Set<RunningSession>();
+  const address = source.address();
+  log.info({ listen: `${address.host}:${address.port}`, link: board.link }, 'accepting board links');
+
+  const serve = async (line: SerialLink): Promise<void> => {
+    const name = `${board.name}@${line.description.split(' <- ')[1] ?? line.description}`;
+    log.info({ line: line.description }, 'board link accepted');
+    const session = startSession(board, name, line, connectBroker, logger, () => void line.close());
+    sessions.add(session);
+    const sub = session.events$.subscribe((e) => events$.next(e));
+    await firstValueFrom(line.state$.pipe(filter((s) => s.type === 'lost' || s.type === 'closed')));
+    log.info({ line: line.description }, 'board link ended');
+    sub.unsubscribe();
+    sessions.delete(session);
+    await session.stop('the board link ended');
+    await line.close();
+  };
+  const accepting: Subscription = source.links$.subscribe((line) => void serve(line));
+
+  return {
+    events$,
+    address,
+    async stop() {
+      accepting.unsubscribe();
+      await Promise.all([...sessions].map((s) => s.stop()));
+      await source.close();
+      events$.complete();
+    },
+  };
+}

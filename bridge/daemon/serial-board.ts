@@ -1,0 +1,78 @@
+import { filter, firstValueFrom, Subject, type Subscription } from 'rxjs';
+import { createSerialLinkFromSpec } from '../../drivers/link-from-spec.js';
+import type { SerialLink } from '../../drivers/serial-link.js';
+import type { BoardConfig } from '../config/config-types.js';
+import type { Logger } from '../log.js';
+import type { BrokerConnector, RunningSession, SessionEvent } from '../session/session-types.js';
+import { startSession } from './run-session.js';
+
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+
+export interface BoardRunner {
+  readonly events$: Subject<SessionEvent>;
+  stop(): Promise<void>;
+}
+
+/**
+ * One board on a line the bridge opens (tty, pty, remote serial server): opens it, runs a
+ * session, and when the line is lost (unplugged, reset, server gone) drops the session's broker
+ * connections and reopens the line with back-off, logging each attempt.
+ */
+export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnector, logger: Logger): BoardRunner {
+  const log = logger.child({ board: board.name });
+  const events$ = new Subject<SessionEvent>();
+  let stopped = false;
+  let line: SerialLink | undefined;
+  let session: RunningSession | undefined;
+  let sessionEvents: Subscription | undefined;
+  let wake: (() => void) | undefined;
+
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+
+  const loop = async (): Promise<void> => {
+    let delay = RETRY_MIN_MS;
+    while (!stopped) {
+      line = createSerialLinkFromSpec(board.port, { baudRate: board.baudRate });
+      try {
+        await line.open();
+      } catch (error) {
+        log.warn({ port: board.port, err: (error as Error).message, retryInMs: delay }, 'cannot open the board line');
+        await pause(delay);
+        delay = Math.min(RETRY_MAX_MS, delay * 2);
+        continue;
+      }
+      delay = RETRY_MIN_MS;
+      log.info({ line: line.description, link: board.link }, 'board line open');
+      session = startSession(board, board.name, line, connectBroker, logger);
+      sessionEvents = session.events$.subscribe(events$);
+      const state = await firstValueFrom(line.state$.pipe(filter((s) => s.type === 'lost' || s.type === 'closed')));
+      if (state.type === 'lost') log.warn({ err: state.error.message }, 'board line lost: its broker connections are dropped');
+      sessionEvents.unsubscribe();
+      await session.stop(state.type === 'lost' ? 'the board line was lost' : 'the board line closed');
+      session = undefined;
+      await line.close();
+      if (!stopped) await pause(RETRY_MIN_MS);
+    }
+  };
+  const running = loop();
+
+  return {
+    events$,
+    async stop() {
+      stopped = true;
+      wake?.();
+      await session?.stop();
+      await line?.close();
+      await running;
+      events$.complete();
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import { Subject, type Subscription } from 'rxjs';
+import { splitRawMqtt } from '../../streams/mqtt/raw-mqtt-split.js';
+import { seekConnect } from '../../streams/mqtt/seek-connect.js';
+import { hysteresis } from '../../streams/flow/hysteresis.js';
+import { trackedWrites } from '../../streams/flow/tracked-writes.js';
+import { Reason } from '../../streams/link/protocol.js';
+import { createBoardConnection, type BoardConnection } from './board-connection.js';
+import type { BrokerFailure, RunningSession, SessionDeps, SessionEvent } from './session-types.js';
+
+const DEFAULT_QUEUE_BYTES = 64 * 1024;
+const MQTT_CONNECT = 1;
+
+export interface RawSessionDeps extends SessionDeps {
+  /**
+   * Ends the board's side of the connection, for lines that can (a TCP board link): raw mode has
+   * no CLOSED message, so the broker closing is passed on as a close. A tty cannot be closed
+   * on the board's behalf; its next CONNECT starts a new connection.
+   */
+  closeLine?: () => void;
+}
+
+/**
+ * A board writing plain MQTT onto its line: one broker connection per board connection, opened
+ * at its CONNECT, bytes passed through unchanged both ways. Flow control: a congested broker
+ * socket stops reading the line; bytes queued toward a slow line pause the broker socket.
+ */
+export function runRawSession(deps: RawSessionDeps): RunningSession {
+  const log = deps.logger.child({ board: deps.name, conn: 0 });
+  const events$ = new Subject<SessionEvent>();
+  const toLine = new Subject<Buffer>();
+  const queueBytes = deps.settings.queueBytes ?? DEFAULT_QUEUE_BYTES;
+  let connection: BoardConnection | undefined;
+  let lineCongested = false;
+  let cycle: Subscription | undefined;
+
+  const reading = (on: boolean) => (on ? deps.line.resumeReading() : deps.line.pauseReading());
+
+  const connect = (): BoardConnection => {
+    const c = createBoardConnection(
+      0,
+      {
+        deps,
+        emit: (e) => events$.next(e),
+        toBoard: (bytes) => toLine.next(bytes),
+        blocked: (blocked) => reading(!blocked),
+        boardCongested: () => lineCongested,
+        ended: (reason, text) => {
+          if (connection !== c) return;
+          events$.next({ type: 'closed', connId: 0, reason, text });
+          restart();
+          deps.closeLine?.();
+        },
+        // After DISCONNECT the line's next bytes belong to a new connection.
+        disconnected: () => {
+          if (connection !== c) return;
+          events$.next({ type: 'closed', connId: 0, reason: Reason.NORMAL, text: 'the board disconnected' });
+          connection.close('the board disconnected');
+          connection = undefined;
+        },
+      },
+      log,
+    );
+    c.open(undefined).then(
+      () => {
+        if (connection === c && !c.closed) events$.next({ type: 'opened', connId: 0, url: '' });
+      },
+      (failure: BrokerFailure) => {
+        if (connection !== c) return;
+        const reason = failure.reason ?? Reason.BROKER_UNREACHABLE;
+        events$.next({ type: 'open-failed', connId: 0, reason, text: failure.message });
+        restart();
+        deps.closeLine?.();
+      },
+    );
+    return c;
+  };
+
+  /** A new connection cycle: skip to the next CONNECT, then split packets until it ends. */
+  function restart(): void {
+    connection?.close('connection ended');
+    connection = undefined;
+    reading(true);
+    cycle?.unsubscribe();
+    cycle = deps.line.data$
+      .pipe(
+        seekConnect((bytes) => log.debug({ bytes }, 'skipped bytes before a CONNECT')),
+        splitRawMqtt({ maxPacketBytes: deps.settings.maxPacketBytes, stallTimeoutMs: deps.settings.stallTimeoutMs, scheduler: deps.scheduler }),
+      )
+      .subscribe((e) => {
+        // A second CONNECT on a live line: the board's client started over (a reset without
+        // the line going away). Its old connection is dead: dropped, so its will fires.
+        if (e.type === 'packet' && e.bytes[0] >> 4 === MQTT_CONNECT && connection?.connected) {
+          connection.close('the board connected again');
+          events$.next({ type: 'closed', connId: 0, reason: Reason.LINK_RESET, text: 'the board connected again' });
+          connection = undefined;
+        }
+        connection ??= connect();
+        if (e.type === 'packet') return connection.fromBoard(e.bytes);
+        const reason = e.error === 'too-large' ? Reason.PACKET_TOO_LARGE : Reason.PROTOCOL_ERROR;
+        connection.protocolError(reason, `${e.error} MQTT from the board: ${e.detail}`);
+      });
+  }
+
+  // Broker -> board: each write resolves when the line took it; the bytes still pending pause
+  // the broker socket (through hysteresis) so a fast broker cannot flood a slow line.
+  const pending = new Subject<number>();
+  const subs: Subscription[] = [
+    pending.pipe(hysteresis({ high: queueBytes, low: Math.floor(queueBytes / 2) })).subscribe((congested) => {
+      lineCongested = congested;
+      if (congested) connection?.pause();
+      else connection?.resume();
+    }),
+    toLine
+      .pipe(trackedWrites((bytes: Buffer) => deps.line.write(bytes), (bytes) => bytes.length))
+      .subscribe((w) => {
+        if (w.type === 'pending') pending.next(w.bytes);
+      }),
+  ];
+  restart();
+
+  return {
+    events$: events$.asObservable(),
+    async stop(why = 'the bridge is stopping') {
+      connection?.close(why);
+      connection = undefined;
+      cycle?.unsubscribe();
+      for (const s of subs) s.unsubscribe();
+      events$.complete();
+    },
+  };
+}
