@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
 const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -42,5 +46,56 @@ describe('dl7450-bridge CLI', () => {
     expect(run('--help').stdout).toMatch(/selftest/);
     expect(run('selftest', '--help').stdout).toMatch(/--packets N/);
     expect(run('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('runs the demo: embedded broker, virtual board, bridge, exit 0', () => {
+    const r = run('demo', '--messages', '5');
+    expect(r.stdout).toMatch(/^PASS/m);
+    expect(r.stdout).toMatch(/will .* published/);
+    expect(r.status).toBe(0);
+  });
+
+  it('run: refuses bad options and config keys with exit code 2, naming them', async () => {
+    const none = run('run');
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/give --port <line> or --config <file>/);
+    const link = run('run', '--port', '/dev/ttyACM0', '--link', 'cobs');
+    expect(link.status).toBe(2);
+    expect(link.stderr).toMatch(/--link/);
+    const dir = await mkdtemp(join(tmpdir(), 'cli-config-'));
+    const file = join(dir, 'bench.yaml');
+    await writeFile(file, 'boards:\n  - name: a\n    port: /dev/ttyACM0\n    colour: blue\n');
+    const bad = run('run', '--config', file);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/boards\[0\]\.colour: unknown key/);
+    const both = run('run', '--config', file, '--port', '/dev/x');
+    expect(both.status).toBe(2);
+  });
+
+  it('run: serves boards on listen:// through the embedded broker until SIGINT, then exits 0', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'run', '--port', 'listen://127.0.0.1:0', '--link', 'raw', '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    expect(out).toMatch(/embedded broker: mqtt:\/\/127\.0\.0\.1:\d+/);
+    const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    await client.subscribeAsync('cli/echo', { qos: 1 });
+    const echo = new Promise<string>((resolve) => client.once('message', (_t, p) => resolve(p.toString())));
+    await client.publishAsync('cli/echo', 'through the bridge', { qos: 1 });
+    expect(await echo).toBe('through the bridge');
+    client.end(true);
+    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    expect(await exit).toBe(0);
   });
 });

@@ -109,7 +109,7 @@ describe('parseConfig', () => {
     [{ boards: [{ name: 'a' }] }, 'boards[0].port: required'],
     [{ boards: [board({ port: 'ttyACM0' })] }, 'boards[0].port: expected an absolute tty path such as /dev/ttyACM0, or serial:..., pty:..., tcp://host:port, listen://host:port, got "ttyACM0"'],
     [{ boards: [board({ port: 'tcp://10.0.0.5' })] }, 'boards[0].port: expected tcp://host:port, got "tcp://10.0.0.5"'],
-    [{ boards: [board({ port: 'listen://0.0.0.0:70000' })] }, 'boards[0].port: expected listen://host:port: port 70000 is not from 1 to 65535, got "listen://0.0.0.0:70000"'],
+    [{ boards: [board({ port: 'listen://0.0.0.0:70000' })] }, 'boards[0].port: expected listen://host:port: port 70000 is not from 0 to 65535, got "listen://0.0.0.0:70000"'],
     [{ boards: [board({ port: 'rfc2217://h:1' })] }, 'boards[0].port: unknown link scheme "rfc2217:"; expected a tty path, serial:..., pty:..., tcp://host:port or listen://host:port, got "rfc2217://h:1"'],
     [{ boards: [board({ port: 'pty:' })] }, 'boards[0].port: pty: needs a path for the board end, e.g. pty:/tmp/board0, got "pty:"'],
     [{ boards: [] }, 'boards: expected at least one board'],

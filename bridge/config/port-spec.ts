@@ -38,6 +38,8 @@ function endpoint(rest: string, scheme: string): string | undefined {
   const host = match[1].startsWith('[') ? match[1].slice(1, -1) : match[1];
   if (host === '' || (match[1].startsWith('[') && !net.isIPv6(host))) return `${usage}: bad host "${match[1]}"`;
   const port = Number(match[2]);
-  if (port < 1 || port > 65535) return `${usage}: port ${match[2]} is not from 1 to 65535`;
+  // listen:// may ask for port 0: the OS picks a free one and `run` prints it.
+  const lowest = scheme === 'listen' ? 0 : 1;
+  if (port < lowest || port > 65535) return `${usage}: port ${match[2]} is not from ${lowest} to 65535`;
   return undefined;
 }

@@ -165,6 +165,11 @@ function handle(child: ChildProcess, capture: ReturnType<typeof createLogCapture
     limitations: [],
     logs: () => capture.text(),
     waitForLog: (pattern, timeoutMs) => capture.waitFor(pattern, timeoutMs),
-    stop,
+    freeze: () => void child.kill('SIGSTOP'),
+    thaw: () => void child.kill('SIGCONT'),
+    stop: async () => {
+      child.kill('SIGCONT'); // a frozen broker cannot handle SIGTERM
+      await stop();
+    },
   };
 }

@@ -22,6 +22,12 @@ export interface TestBroker {
   logs(): string;
   /** The first log line (already logged or to come) matching `pattern`; rejects after a safety timeout. */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /**
+   * Freezes the broker process (SIGSTOP): connections stay open, nothing is answered. Only
+   * Mosquitto can; the in-process Aedes stand-in leaves it undefined.
+   */
+  freeze?(): void;
+  thaw?(): void;
   /** Stops it, frees the port and removes its files; safe to call twice. */
   stop(): Promise<void>;
 }
