@@ -1,16 +1,18 @@
-import type { Subscription } from 'rxjs';
+import type { Subject, Subscription } from 'rxjs';
 import type { Packet } from 'mqtt-packet';
 import { createOnePacketParser, type ProtocolVersion } from '../../streams/mqtt/mqtt-parse.js';
 import { Reason } from '../../streams/link/protocol.js';
 import { createBrokerLink, type BrokerLink } from './broker-link.js';
 import { packetSummary } from './packet-summary.js';
-import type { BrokerFailure, SessionDeps, SessionEvent } from './session-types.js';
+import type { BrokerFailure, PacketEvent, SessionDeps, SessionEvent } from './session-types.js';
 import type { Logger } from '../log.js';
 
 /** What a connection needs from its session: the way to the board and the flow signals. */
 export interface ConnectionHost {
   deps: SessionDeps;
   emit(event: SessionEvent): void;
+  /** Where parsed packets go, when someone watches; undefined otherwise (it costs per packet). */
+  packets(): Subject<PacketEvent> | undefined;
   /** Sends one whole MQTT packet (its original bytes) to the board. */
   toBoard(bytes: Buffer): void;
   /** The connection's broker socket is congested (hold the board's credit) or drained. */
@@ -55,7 +57,7 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
     }
     if (packet.cmd === 'connect' || packet.cmd === 'connack') log.info({ packet: packetSummary(packet) }, direction === 'to-broker' ? 'board -> broker' : 'broker -> board');
     else if (log.isLevelEnabled('debug')) log.debug({ packet: packetSummary(packet) }, direction === 'to-broker' ? 'board -> broker' : 'broker -> board');
-    host.emit({ type: 'packet', connId, direction, packet });
+    host.packets()?.next({ connId, direction, packet });
     return packet;
   };
 

@@ -31,6 +31,13 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
     closedBy ??= { by: 'broker', detail: `broker connection error: ${error.code ?? error.message}` };
   });
   const close$ = fromEvent(socket, 'close');
+  // Packets written in one event-loop turn (all those of one read from the board) leave in one
+  // writev instead of one syscall each: per-packet writes halved QoS 0 throughput.
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
   const packets$: Observable<RawMqttEvent> = fromEvent(socket, 'data', (chunk: Buffer) => chunk).pipe(
     takeUntil(close$),
     splitRawMqtt({ maxPacketBytes: options.maxPacketBytes, stallTimeoutMs: options.stallTimeoutMs }),
@@ -40,7 +47,15 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
     packets$,
     drain$: fromEvent(socket, 'drain'),
     /** Queues bytes for the broker; false when the socket is congested (wait for drain$). */
-    write: (bytes: Buffer): boolean => !socket.destroyed && socket.write(bytes),
+    write(bytes: Buffer): boolean {
+      if (socket.destroyed) return false;
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        process.nextTick(uncork);
+      }
+      return socket.write(bytes);
+    },
     pause: () => socket.pause(),
     resume: () => socket.resume(),
     destroy(detail: string): void {

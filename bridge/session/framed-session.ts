@@ -7,7 +7,7 @@ import { HOST_MTU, HOST_WINDOW } from '../../streams/link/defaults.js';
 import { reassembleMqtt, type MqttMessage } from '../../streams/mqtt/mqtt-reassemble.js';
 import { creditGate, type CreditEvent } from '../../streams/flow/credit-gate.js';
 import { createBoardConnection, type BoardConnection } from './board-connection.js';
-import type { BrokerFailure, RunningSession, SessionDeps, SessionEvent } from './session-types.js';
+import type { BrokerFailure, PacketEvent, RunningSession, SessionDeps, SessionEvent } from './session-types.js';
 import { BRIDGE_VERSION } from '../version.js';
 
 type Deliver = Extract<LinkOutput, { type: 'deliver' }>;
@@ -24,6 +24,7 @@ const TOO_LARGE = new Set(['too-large']);
 export function runFramedSession(deps: SessionDeps): RunningSession {
   const log = deps.logger.child({ board: deps.name });
   const events$ = new Subject<SessionEvent>();
+  const packets$ = new Subject<PacketEvent>();
   const commands = new Subject<LinkCommand>();
   const credit = new Subject<CreditEvent>();
   const connections = new Map<number, BoardConnection>();
@@ -62,6 +63,7 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
       {
         deps,
         emit: (e) => events$.next(e),
+        packets: () => (packets$.observed ? packets$ : undefined),
         toBoard: (packet) => commands.next({ type: 'send-mqtt', connId, packet }),
         blocked: (blocked) => credit.next({ type: 'blocked', key: connId, blocked }),
         boardCongested: () => boardCongested,
@@ -183,12 +185,14 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
 
   return {
     events$: events$.asObservable(),
+    packets$: packets$.asObservable(),
     async stop(why = 'the bridge is stopping') {
       dropAll(why);
       commands.complete();
       for (const s of subs) s.unsubscribe();
       reassembly?.unsubscribe();
       events$.complete();
+      packets$.complete();
     },
   };
 }

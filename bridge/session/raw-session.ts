@@ -5,7 +5,7 @@ import { hysteresis } from '../../streams/flow/hysteresis.js';
 import { trackedWrites } from '../../streams/flow/tracked-writes.js';
 import { Reason } from '../../streams/link/protocol.js';
 import { createBoardConnection, type BoardConnection } from './board-connection.js';
-import type { BrokerFailure, RunningSession, SessionDeps, SessionEvent } from './session-types.js';
+import type { BrokerFailure, PacketEvent, RunningSession, SessionDeps, SessionEvent } from './session-types.js';
 
 const DEFAULT_QUEUE_BYTES = 64 * 1024;
 const MQTT_CONNECT = 1;
@@ -27,6 +27,7 @@ export interface RawSessionDeps extends SessionDeps {
 export function runRawSession(deps: RawSessionDeps): RunningSession {
   const log = deps.logger.child({ board: deps.name, conn: 0 });
   const events$ = new Subject<SessionEvent>();
+  const packets$ = new Subject<PacketEvent>();
   const toLine = new Subject<Buffer>();
   const queueBytes = deps.settings.queueBytes ?? DEFAULT_QUEUE_BYTES;
   let connection: BoardConnection | undefined;
@@ -41,6 +42,7 @@ export function runRawSession(deps: RawSessionDeps): RunningSession {
       {
         deps,
         emit: (e) => events$.next(e),
+        packets: () => (packets$.observed ? packets$ : undefined),
         toBoard: (bytes) => toLine.next(bytes),
         blocked: (blocked) => reading(!blocked),
         boardCongested: () => lineCongested,
@@ -120,12 +122,14 @@ export function runRawSession(deps: RawSessionDeps): RunningSession {
 
   return {
     events$: events$.asObservable(),
+    packets$: packets$.asObservable(),
     async stop(why = 'the bridge is stopping') {
       connection?.close(why);
       connection = undefined;
       cycle?.unsubscribe();
       for (const s of subs) s.unsubscribe();
       events$.complete();
+      packets$.complete();
     },
   };
 }

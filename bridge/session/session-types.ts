@@ -43,12 +43,20 @@ export type SessionEvent =
   | { type: 'opened'; connId: number; url: string }
   | { type: 'open-failed'; connId: number; reason: number; text: string }
   | { type: 'closed'; connId: number; reason: number; text: string }
-  | { type: 'packet'; connId: number; direction: 'to-broker' | 'to-board'; packet: Packet }
   | { type: 'console'; text: string }
   | { type: 'protocol-error'; connId: number; detail: string };
 
+/** One MQTT packet that crossed the bridge, parsed. */
+export interface PacketEvent {
+  connId: number;
+  direction: 'to-broker' | 'to-board';
+  packet: Packet;
+}
+
 export interface RunningSession {
   readonly events$: import('rxjs').Observable<SessionEvent>;
+  /** Every packet, for whoever watches (built only while someone does: it costs per packet). */
+  readonly packets$: import('rxjs').Observable<PacketEvent>;
   /** Drops every broker connection (no DISCONNECT) and stops the link; `why` goes to the log. */
   stop(why?: string): Promise<void>;
 }

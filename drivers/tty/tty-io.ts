@@ -9,10 +9,19 @@ export interface TtyIoHandlers {
 
 interface PendingWrite {
   bytes: Buffer;
-  offset: number;
   resolve(): void;
   reject(error: Error): void;
 }
+
+/** What is being written now: one or more queued writes joined into one buffer. */
+interface Batch {
+  bytes: Buffer;
+  offset: number;
+  writes: PendingWrite[];
+}
+
+// Writes queued in one event-loop turn go out in one write(2), up to this size.
+const BATCH_BYTES = 64 * 1024;
 
 /**
  * A tty fd read and written on the event loop (see native/tty-io.c for why not fs or the tty
@@ -21,6 +30,8 @@ interface PendingWrite {
 export class TtyIo {
   private readonly native: NativeTtyIo;
   private readonly queue: PendingWrite[] = [];
+  private batch: Batch | undefined;
+  private pumpScheduled = false;
   private ended: Error | undefined;
 
   constructor(fd: number, private readonly handlers: TtyIoHandlers) {
@@ -41,8 +52,15 @@ export class TtyIo {
   write(bytes: Buffer): Promise<void> {
     if (this.ended) return Promise.reject(this.ended);
     return new Promise((resolve, reject) => {
-      this.queue.push({ bytes, offset: 0, resolve, reject });
-      if (this.queue.length === 1) this.pump();
+      this.queue.push({ bytes, resolve, reject });
+      // Deferred to the end of this turn, so that every write made in it can join one batch.
+      if (!this.pumpScheduled && this.batch === undefined) {
+        this.pumpScheduled = true;
+        queueMicrotask(() => {
+          this.pumpScheduled = false;
+          this.pump();
+        });
+      }
     });
   }
 
@@ -51,17 +69,32 @@ export class TtyIo {
     this.end(new Error('closed while a write was pending'));
   }
 
+  private nextBatch(): Batch | undefined {
+    if (this.queue.length === 0) return undefined;
+    let bytes = 0;
+    let count = 0;
+    while (count < this.queue.length && (count === 0 || bytes + this.queue[count].bytes.length <= BATCH_BYTES)) {
+      bytes += this.queue[count].bytes.length;
+      count++;
+    }
+    const writes = this.queue.splice(0, count);
+    return { bytes: count === 1 ? writes[0].bytes : Buffer.concat(writes.map((w) => w.bytes), bytes), offset: 0, writes };
+  }
+
   private pump(): void {
-    for (let head = this.queue[0]; head && !this.ended; head = this.queue[0]) {
+    while (!this.ended) {
+      this.batch ??= this.nextBatch();
+      const batch = this.batch;
+      if (batch === undefined) return;
       try {
-        head.offset += this.native.write(head.bytes, head.offset);
+        batch.offset += this.native.write(batch.bytes, batch.offset);
       } catch (error) {
         return this.fail(error as NodeJS.ErrnoException);
       }
       // The kernel is full: the native side calls pump() again once it has room.
-      if (head.offset < head.bytes.length) return;
-      this.queue.shift();
-      head.resolve();
+      if (batch.offset < batch.bytes.length) return;
+      this.batch = undefined;
+      for (const w of batch.writes) w.resolve();
     }
   }
 
@@ -75,6 +108,8 @@ export class TtyIo {
     if (this.ended) return;
     this.ended = error;
     this.native.close();
-    for (const pending of this.queue.splice(0)) pending.reject(error);
+    const pending = [...(this.batch?.writes ?? []), ...this.queue.splice(0)];
+    this.batch = undefined;
+    for (const p of pending) p.reject(error);
   }
 }

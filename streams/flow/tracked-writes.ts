@@ -17,29 +17,41 @@ export type WriteProgress<T> =
 export function trackedWrites<T>(write: (item: T) => Promise<void>, size: (item: T) => number): OperatorFunction<T, WriteProgress<T>> {
   return (source) =>
     new Observable<WriteProgress<T>>((subscriber) => {
+      // Writes in issue order; each settles in any order, and is reported once all before it are.
+      const queue: { item: T; bytes: number; outcome?: { error?: unknown } }[] = [];
       let pending = 0;
       let closed = false;
-      // Each write settles after the previous one is reported, so completions stay in order.
-      let previous: Promise<unknown> = Promise.resolve();
+      let sourceDone = false;
+      const report = (): void => {
+        while (!closed && queue.length > 0 && queue[0].outcome) {
+          const { item, bytes, outcome } = queue.shift() as (typeof queue)[number];
+          pending -= bytes;
+          subscriber.next('error' in (outcome as object) ? { type: 'failed', item, error: (outcome as { error: unknown }).error } : { type: 'written', item });
+          subscriber.next({ type: 'pending', bytes: pending });
+        }
+        if (!closed && sourceDone && queue.length === 0) subscriber.complete();
+      };
       const sub = source.subscribe({
         next(item) {
-          const bytes = size(item);
-          pending += bytes;
+          const entry: (typeof queue)[number] = { item, bytes: size(item) };
+          queue.push(entry);
+          pending += entry.bytes;
           subscriber.next({ type: 'pending', bytes: pending });
-          const done = write(item).then(
-            () => undefined,
-            (error: unknown) => ({ error }),
+          write(item).then(
+            () => {
+              entry.outcome = {};
+              report();
+            },
+            (error: unknown) => {
+              entry.outcome = { error };
+              report();
+            },
           );
-          previous = Promise.all([previous, done]).then(([, outcome]) => {
-            if (closed) return;
-            pending -= bytes;
-            subscriber.next(outcome ? { type: 'failed', item, error: outcome.error } : { type: 'written', item });
-            subscriber.next({ type: 'pending', bytes: pending });
-          });
         },
         error: (err) => subscriber.error(err),
         complete: () => {
-          void previous.then(() => subscriber.complete());
+          sourceDone = true;
+          report();
         },
       });
       return () => {
