@@ -1,0 +1,58 @@
+import mqtt from 'mqtt-packet';
+
+/** A byte pipe to a broker, whatever is in between (a socket, a pty, the link protocol). */
+export interface ProbeTransport {
+  write(bytes: Buffer): Promise<void>;
+  onData(listener: (chunk: Buffer) => void): void;
+  close(): Promise<void>;
+}
+
+export interface ProbeResult {
+  rttUs: number[];
+  qos0MsgsPerS: number;
+}
+
+const hr = () => process.hrtime.bigint();
+
+/**
+ * The measurement a board's MQTT client would make: CONNECT, then QoS 1 PUBLISH -> PUBACK one
+ * at a time (round-trip times), then a burst of QoS 0 PUBLISH closed by a PINGREQ (messages per
+ * second until the PINGRESP: what the path and the broker's input side can take).
+ */
+export async function probe(t: ProbeTransport, options: { warmup: number; n: number; m: number; payload: number }): Promise<ProbeResult> {
+  const parser = mqtt.parser({ protocolVersion: 4 });
+  const waiters = new Map<string, () => void>();
+  parser.on('packet', (p: mqtt.Packet) => {
+    const key = p.cmd === 'puback' ? `puback:${p.messageId}` : p.cmd;
+    waiters.get(key)?.();
+    waiters.delete(key);
+  });
+  t.onData((chunk) => parser.parse(chunk));
+  const expect = (key: string) => new Promise<void>((resolve) => waiters.set(key, resolve));
+
+  const connack = expect('connack');
+  await t.write(mqtt.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: `probe-${process.pid}-${Date.now()}`, clean: true, keepalive: 0 }));
+  await connack;
+
+  const payload = Buffer.alloc(options.payload, 0x61);
+  const rttUs: number[] = [];
+  for (let i = 0; i < options.warmup + options.n; i++) {
+    const messageId = (i % 65535) + 1;
+    const acked = expect(`puback:${messageId}`);
+    const t0 = hr();
+    void t.write(mqtt.generate({ cmd: 'publish', topic: 'bench/rtt', payload, qos: 1, messageId, retain: false, dup: false }));
+    await acked;
+    if (i >= options.warmup) rttUs.push(Number(hr() - t0) / 1000);
+  }
+
+  const publish = mqtt.generate({ cmd: 'publish', topic: 'bench/qos0', payload, qos: 0, retain: false, dup: false });
+  const batch = Buffer.concat(Array.from({ length: 32 }, () => publish));
+  const t0 = hr();
+  for (let sent = 0; sent < options.m; sent += 32) await t.write(batch);
+  const pong = expect('pingresp');
+  await t.write(mqtt.generate({ cmd: 'pingreq' }));
+  await pong;
+  const seconds = Number(hr() - t0) / 1e9;
+  await t.write(mqtt.generate({ cmd: 'disconnect' })).catch(() => undefined);
+  return { rttUs, qos0MsgsPerS: Math.ceil(options.m / 32) * 32 / seconds };
+}

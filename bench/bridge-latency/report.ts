@@ -1,0 +1,23 @@
+import { benchBridgeLatency } from './bridge-latency.js';
+
+/** Runs the bridge latency benchmark; returns its RESULTS.md section. */
+export async function bridgeLatencySection(quick: boolean, machine: string, progress: (t: string) => void): Promise<string> {
+  const rounds = quick ? 1 : 3;
+  const r = await benchBridgeLatency({ rounds, n: quick ? 1000 : 5000, warmup: 500, m: quick ? 10_000 : 50_000, onProgress: progress });
+  const socat = r.find((x) => x.path.startsWith('socat')) as (typeof r)[number];
+  const rows = r.map(
+    (x) =>
+      `| ${x.path} | ${x.p50.toFixed(0)} | ${x.p99.toFixed(0)} | ${(x.qos0 / 1000).toFixed(0)} k | ${(x.p50 / socat.p50).toFixed(2)} | ${(x.p99 / socat.p99).toFixed(2)} | ${(x.qos0 / socat.qos0).toFixed(2)} |`,
+  );
+  return `## Bridge latency: QoS 1 round trip and QoS 0 throughput (issue: daemon)
+
+- Date: ${new Date().toISOString().slice(0, 10)}
+- Machine: ${machine}
+- Command: \`npm run bench -- --only bridge-latency\` (${rounds} rounds, paths alternating, medians of per-round values; one private Mosquitto; 64-byte payloads; QoS 0 = a burst then PINGREQ, messages/s until the PINGRESP)
+
+| path | RTT p50 µs | RTT p99 µs | QoS 0 msg/s | p50 / socat | p99 / socat | QoS 0 / socat |
+|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+Targets: bridge/socat ≤ 1.0 at p50 and ≤ 1.5 at p99 while parsing every packet; QoS 0 throughput at least socat's.`;
+}
