@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient, Packet } from 'mqtt';
 import { startTestBroker, type TestBroker } from './support/test-broker.js';
+import { collected } from './support/collected.js';
 import { connected, startBridgeBench, type BridgeBench, type LinkMode } from './support/bridge-bench.js';
 
 // Virtual board -> socat pty -> bridge daemon -> real Mosquitto (its own process, port and
@@ -158,20 +159,19 @@ describe.each(['framed', 'raw'] as LinkMode[])('bridge end to end, %s link, agai
     await Promise.all([connected(a), connected(b)]);
     await a.subscribeAsync(`e2e/${mode}/to-a`, { qos: 1 });
     await b.subscribeAsync(`e2e/${mode}/to-b`, { qos: 1 });
-    const seenA: string[] = [];
-    const seenB: string[] = [];
-    a.on('message', (t) => seenA.push(t));
-    b.on('message', (t) => seenB.push(t));
+    const toA = collected<string>();
+    const toB = collected<string>();
+    const seenA = toA.items;
+    const seenB = toB.items;
+    a.on('message', (t) => toA.push(t));
+    b.on('message', (t) => toB.push(t));
     const backend = await bench.observer();
     for (let i = 0; i < 5; i++) {
       await backend.publishAsync(`e2e/${mode}/to-a`, `${i}`, { qos: 1 });
       await backend.publishAsync(`e2e/${mode}/to-b`, `${i}`, { qos: 1 });
     }
     await Promise.all([a.publishAsync(`e2e/${mode}/sync`, 'x', { qos: 1 }), b.publishAsync(`e2e/${mode}/sync`, 'x', { qos: 1 })]);
-    await new Promise<void>((resolve) => {
-      const check = () => (seenA.length >= 5 && seenB.length >= 5 ? resolve() : setTimeout(check, 10));
-      check();
-    });
+    await Promise.all([toA.until((x) => x.length >= 5), toB.until((x) => x.length >= 5)]);
     expect(seenA).toEqual(Array(5).fill(`e2e/${mode}/to-a`));
     expect(seenB).toEqual(Array(5).fill(`e2e/${mode}/to-b`));
   });

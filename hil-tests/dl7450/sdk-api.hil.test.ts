@@ -3,6 +3,7 @@ import mqtt from 'mqtt';
 import { startTestBroker, type TestBroker } from '../support/test-broker.js';
 import { startDl7450Bench, type Dl7450Bench } from '../support/dl7450-bench.js';
 import { recordClient } from '../support/sdk-recorder.js';
+import { collected } from '../support/collected.js';
 import { connected } from '../support/bridge-bench.js';
 import { startEmbeddedBroker } from '../../bridge/broker/embedded-broker.js';
 import type { Dl7450MqttModule } from '../../drivers/boards/dl7450/mqtt-module-types.js';
@@ -170,8 +171,9 @@ describe('connect(on_connect, options)', () => {
     const observer = mqtt.connect(broker.url, { reconnectPeriod: 0 });
     await connected(observer);
     await observer.subscribeAsync('k7/#', { qos: 1 });
-    const seen: string[] = [];
-    observer.on('message', (t, p) => seen.push(`${t}=${p}`));
+    const wills = collected<string>();
+    const seen = wills.items;
+    observer.on('message', (t, p) => wills.push(`${t}=${p}`));
     const withWill = new (mod().MqttClient)(URL, 'k7-will');
     const noWill = new (mod().MqttClient)(URL, 'k7-nowill');
     const r1 = recordClient(withWill);
@@ -181,16 +183,10 @@ describe('connect(on_connect, options)', () => {
     await Promise.all([r1.next('connect'), r2.next('connect')]);
     bench?.board.powerOff();
     await broker.waitForLog(/Client k7-nowill .*(closed its connection|disconnected)|Socket error on client k7-nowill/);
-    await new Promise<void>((resolve) => {
-      const check = () => (seen.length >= 1 ? resolve() : setTimeout(check, 20));
-      check();
-    });
+    await wills.until((x) => x.length >= 1);
     // A round trip after both disconnects proves no second will is on its way.
     await observer.publishAsync('k7/probe', 'p', { qos: 1 });
-    await new Promise<void>((resolve) => {
-      const check = () => (seen.includes('k7/probe=p') ? resolve() : setTimeout(check, 20));
-      check();
-    });
+    await wills.until((x) => x.includes('k7/probe=p'));
     expect(seen.filter((s) => s !== 'k7/probe=p')).toEqual(['k7/a=']);
     observer.end(true);
   });

@@ -73,7 +73,9 @@ export function createDl7450Client(deps: ClientDeps, brokerUrl: unknown, clientI
       if (state !== 'waiting') return;
       state = 'connecting';
       attemptRc = undefined;
-      engine?.reconnect();
+      // Without stores given, MQTT.js's reconnect() starts from empty ones, which would drop
+      // the QoS 1/2 messages queued or in flight: the persistent session would lose them.
+      engine?.reconnect({ incomingStore: engine.incomingStore, outgoingStore: engine.outgoingStore });
     }, schedule.next());
   };
 
