@@ -181,3 +181,25 @@ describe('line model: throttle', () => {
     expect(rig.scheduler.actions).toHaveLength(0);
   });
 });
+
+describe('line model: dropUnsent (a power cut mid-frame)', () => {
+  it('drops the unsent tail at once, mid-write, rejects its writer, and carries later writes normally', async () => {
+    const rig = createVirtualRig();
+    const model = createLineModel(rig.inner, { baud: BAUD, scheduler: rig.scheduler });
+    const cut = model.write(patternBytes(1000, 5));
+    rig.runTo(25); // 25 ms: 288 bytes on the wire plus the burst
+    const sent = total(rig.inner.written);
+    expect(sent).toBe(288 + BURST);
+    expect(model.dropUnsent()).toBe(1000 - sent);
+    await expect(cut).rejects.toThrow(/dropped/);
+    expect(model.stats().tx.queued).toBe(0);
+    rig.runAll();
+    expect(total(rig.inner.written)).toBe(sent); // nothing more of the cut write, ever
+
+    const after = patternBytes(100, 6);
+    const next = model.write(after);
+    rig.runAll();
+    await next;
+    expect(Buffer.concat(rig.inner.written.map((w) => w.bytes)).subarray(sent).equals(after)).toBe(true);
+  });
+});

@@ -21,6 +21,12 @@ export interface LineModel extends ByteLine {
   stats(): LineStats;
   /** Changes rate, burst or faults from now on; merged over the current settings (fault groups key by key). */
   setOptions(partial: LineModelSettings): void;
+  /**
+   * Drops the bytes still waiting to go out, mid-frame if need be, as a power cut stops a UART:
+   * the far side sees a frame end at an arbitrary byte. Writers of those bytes are rejected.
+   * The model stays usable (the board boots again on the same line). Returns the bytes dropped.
+   */
+  dropUnsent(): number;
   /** Stops the model: queued bytes are dropped, pending writes rejected, data$ completes. The inner line is left open. */
   close(): void;
 }
@@ -82,6 +88,7 @@ export function createLineModel(inner: ByteLine, options: LineModelOptions = {})
       return new Promise<void>((resolve, reject) => tx.push(bytes, { resolve, reject }));
     },
     stats: () => ({ seed, tx: tx.stats(), rx: rx.stats() }),
+    dropUnsent: () => tx.dropQueued(new Error('line model: the unsent bytes were dropped (power cut)')),
     setOptions(partial) {
       if (typeof partial !== 'object' || partial === null) throw new TypeError('line model setOptions() takes an object');
       for (const fixed of ['seed', 'scheduler']) {

@@ -33,6 +33,8 @@ export interface LinePipe {
   push(bytes: Buffer, waiter?: Waiter): void;
   configure(settings: DirectionSettings): void;
   stats(): DirectionStats;
+  /** Drops what is queued, even half a chunk, and rejects its writers; the pipe stays usable. Returns the bytes dropped. */
+  dropQueued(error: Error): number;
   /** Drops what is queued; waiting writers are rejected with `error`. */
   close(error: Error): void;
 }
@@ -132,6 +134,16 @@ export function createLinePipe(options: LinePipeOptions): LinePipe {
     done.then(() => waiter.resolve(), (error: unknown) => waiter.reject(error));
   }
 
+  function dropQueued(error: Error): number {
+    const dropped = queuedBytes;
+    timer?.unsubscribe();
+    timer = undefined;
+    for (const q of queue.splice(0)) q.waiter?.reject(error);
+    queuedBytes = 0;
+    headDecided = false;
+    return dropped;
+  }
+
   function rearm(): void {
     timer?.unsubscribe();
     timer = undefined;
@@ -162,13 +174,11 @@ export function createLinePipe(options: LinePipeOptions): LinePipe {
       if (!closed) pump();
     },
     stats: () => ({ bytes: passed, ...faults.counts, queued: queuedBytes }),
+    dropQueued,
     close(error) {
       if (closed) return;
       closed = true;
-      timer?.unsubscribe();
-      timer = undefined;
-      for (const q of queue.splice(0)) q.waiter?.reject(error);
-      queuedBytes = 0;
+      dropQueued(error);
     },
   };
 }

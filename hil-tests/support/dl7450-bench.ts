@@ -24,7 +24,12 @@ export interface Dl7450Bench {
  */
 export async function startDl7450Bench(
   broker: TestBroker,
-  options: Omit<Dl7450BoardOptions, 'line'> & { wrapLine?: (line: ByteLine) => ByteLine; bridge?: Record<string, unknown> } = {},
+  options: Omit<Dl7450BoardOptions, 'line'> & {
+    wrapLine?: (line: ByteLine) => ByteLine;
+    bridge?: Record<string, unknown>;
+    /** false: the board stays off until the test powers it on. */
+    poweredOn?: boolean;
+  } = {},
 ): Promise<Dl7450Bench> {
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -38,9 +43,9 @@ export async function startDl7450Bench(
   const daemon = await startDaemon(config, createLogger('debug', sink));
   const line = createSerialportLink({ path: socat.b, baudRate: 115200 });
   await line.open();
-  const { wrapLine, bridge: _bridge, ...boardOptions } = options;
+  const { wrapLine, bridge: _bridge, poweredOn = true, ...boardOptions } = options;
   const board = createDl7450Board({ ...boardOptions, line: wrapLine ? wrapLine(line) : line, bootDelayMs: options.bootDelayMs ?? 0 });
-  await board.powerOn();
+  if (poweredOn) await board.powerOn();
   return {
     board,
     daemon,

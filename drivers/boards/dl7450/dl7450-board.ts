@@ -5,6 +5,11 @@ import { createVirtualBoard, type BoardEvent, type LinkTuning, type VirtualBoard
 import { createMqttModule, type BootMqtt } from './mqtt-module.js';
 import type { Dl7450MqttModule } from './mqtt-module-types.js';
 
+/** A line that can lose the bytes it has not sent yet (drivers/line-model). */
+interface CuttableLine {
+  dropUnsent(): number;
+}
+
 /** What an app gets at boot (matches apps/board-app.ts's BoardAppContext). */
 export interface AppContext {
   mqtt: Dl7450MqttModule;
@@ -46,7 +51,7 @@ export interface Dl7450BoardOptions {
 export type PowerState = 'off' | 'booting' | 'on';
 
 export type Dl7450Event =
-  | { type: 'power'; state: PowerState; boot: number }
+  | { type: 'power'; state: PowerState; boot: number; /** Off: bytes of unsent frames cut short on a throttled line. */ droppedBytes?: number }
   | { type: 'app-ended'; boot: number; error?: unknown }
   | { type: 'board'; boot: number; event: BoardEvent };
 
@@ -83,9 +88,9 @@ export function createDl7450Board(options: Dl7450BoardOptions): Dl7450Board {
   let current: Boot | undefined;
   let booting: unknown;
 
-  const setState = (s: PowerState) => {
+  const setState = (s: PowerState, droppedBytes?: number) => {
     state = s;
-    events.next({ type: 'power', state: s, boot: boots });
+    events.next({ type: 'power', state: s, boot: boots, ...(droppedBytes === undefined ? {} : { droppedBytes }) });
   };
 
   const boot = (): void => {
@@ -123,6 +128,9 @@ export function createDl7450Board(options: Dl7450BoardOptions): Dl7450Board {
     booting = undefined;
     const b = current;
     current = undefined;
+    // A line with a pace of its own (a line model) still holds bytes the UART had not sent:
+    // they die with the power, so the frame on the wire ends wherever the wire had got to.
+    const droppedBytes = b ? (options.line as Partial<CuttableLine>).dropUnsent?.() : undefined;
     if (b) {
       // Order matters: the line goes dead first, so nothing the app or MQTT.js does next can
       // reach it; then RAM is gone.
@@ -130,7 +138,7 @@ export function createDl7450Board(options: Dl7450BoardOptions): Dl7450Board {
       b.mqtt.halt();
       void b.app?.stop();
     }
-    if (state !== 'off') setState('off');
+    if (state !== 'off') setState('off', droppedBytes);
   };
 
   return {
