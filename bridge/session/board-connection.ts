@@ -3,6 +3,7 @@ import type { Packet } from 'mqtt-packet';
 import { createOnePacketParser, type ProtocolVersion } from '../../streams/mqtt/mqtt-parse.js';
 import { Reason } from '../../streams/link/protocol.js';
 import { createBrokerLink, type BrokerLink } from './broker-link.js';
+import { createBrokerReadGate } from './broker-read-gate.js';
 import { packetSummary } from './packet-summary.js';
 import type { BrokerFailure, PacketEvent, SessionDeps, SessionEvent } from './session-types.js';
 import type { Logger } from '../log.js';
@@ -19,6 +20,12 @@ export interface ConnectionHost {
   blocked(blocked: boolean): void;
   /** The board -> host direction is congested: new broker sockets start paused. */
   boardCongested(): boolean;
+  /**
+   * How far past a congested board the broker socket is read while the board awaits a
+   * PINGRESP (broker-read-gate.ts): only worth it where the PINGRESP can then overtake what
+   * was read, as on a framed link; 0 elsewhere.
+   */
+  pingReadAheadBytes: number;
   /** The connection ended on the broker's side or by a protocol error: tell the board. */
   ended(reason: number, text: string): void;
   /** The board sent DISCONNECT: this connection is over, the next CONNECT is a new one. */
@@ -37,6 +44,7 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
   const fromBroker = createOnePacketParser(4);
   let version: ProtocolVersion = 4;
   let broker: BrokerLink | undefined;
+  let gate: ReturnType<typeof createBrokerReadGate> | undefined;
   let pending: Buffer[] | undefined = []; // board packets while the broker connection opens
   let done = false;
   let connectSeen = false;
@@ -102,12 +110,21 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
         return;
       }
       broker = createBrokerLink(connected.socket, settings);
-      if (host.boardCongested()) broker.pause();
       const b = broker;
+      gate = createBrokerReadGate({
+        maxReadAheadBytes: host.pingReadAheadBytes,
+        pause: () => b.pause(),
+        resume: () => b.resume(),
+        exhausted: (bytes) => log.warn({ bytes }, 'read-ahead limit reached with a PINGRESP still owed to the board: its keep-alive may expire'),
+      });
+      if (host.boardCongested()) gate.congested(true);
       subs.push(
         b.packets$.subscribe((e) => {
           if (e.type === 'error') return fail(Reason.PROTOCOL_ERROR, `broker sent ${e.error} MQTT: ${e.detail}`);
-          if (parse(fromBroker, e.bytes, 'to-board')) host.toBoard(e.bytes);
+          const packet = parse(fromBroker, e.bytes, 'to-board');
+          if (!packet) return;
+          host.toBoard(e.bytes);
+          gate?.fromBroker(packet.cmd, e.bytes.length);
         }),
         b.drain$.subscribe(() => host.blocked(false)),
       );
@@ -131,6 +148,7 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
       const packet = parse(fromBoard, bytes, 'to-broker');
       if (!packet) return;
       if (packet.cmd === 'connect') connectSeen = true;
+      else if (packet.cmd === 'pingreq') gate?.pingSent();
       if (pending) pending.push(bytes);
       else writeToBroker(bytes);
       if (packet.cmd === 'disconnect') {
@@ -146,8 +164,9 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
     protocolError(reason: number, text: string): void {
       fail(reason, text);
     },
-    pause: () => broker?.pause(),
-    resume: () => broker?.resume(),
+    /** The board is congested (or no longer): the broker socket's reading follows, see the gate. */
+    pause: () => gate?.congested(true),
+    resume: () => gate?.congested(false),
     /** The board closed it, or the link is gone: drop the broker side without DISCONNECT. */
     close(detail: string): void {
       if (done) return;

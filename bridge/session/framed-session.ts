@@ -9,6 +9,7 @@ import { creditGate, type CreditEvent } from '../../streams/flow/credit-gate.js'
 import { createBoardConnection, type BoardConnection } from './board-connection.js';
 import type { BrokerFailure, PacketEvent, RunningSession, SessionDeps, SessionEvent } from './session-types.js';
 import { BRIDGE_VERSION } from '../version.js';
+import { BUILT_IN_BOARD_SETTINGS } from '../config/config-defaults.js';
 
 type Deliver = Extract<LinkOutput, { type: 'deliver' }>;
 
@@ -67,6 +68,8 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
         toBoard: (packet) => commands.next({ type: 'send-mqtt', connId, packet }),
         blocked: (blocked) => credit.next({ type: 'blocked', key: connId, blocked }),
         boardCongested: () => boardCongested,
+        // 4 MiB with the default queue: a megabyte download at 115200 baud keeps its pings.
+        pingReadAheadBytes: (deps.settings.queueBytes ?? BUILT_IN_BOARD_SETTINGS.queueBytes) * 64,
         ended: (reason, text) => {
           if (connections.get(connId) !== connection) return;
           connections.delete(connId);

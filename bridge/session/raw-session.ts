@@ -6,8 +6,9 @@ import { trackedWrites } from '../../streams/flow/tracked-writes.js';
 import { Reason } from '../../streams/link/protocol.js';
 import { createBoardConnection, type BoardConnection } from './board-connection.js';
 import type { BrokerFailure, PacketEvent, RunningSession, SessionDeps, SessionEvent } from './session-types.js';
+import { BUILT_IN_BOARD_SETTINGS } from '../config/config-defaults.js';
 
-const DEFAULT_QUEUE_BYTES = 64 * 1024;
+const DEFAULT_QUEUE_BYTES = BUILT_IN_BOARD_SETTINGS.queueBytes;
 const MQTT_CONNECT = 1;
 
 export interface RawSessionDeps extends SessionDeps {
@@ -46,6 +47,7 @@ export function runRawSession(deps: RawSessionDeps): RunningSession {
         toBoard: (bytes) => toLine.next(bytes),
         blocked: (blocked) => reading(!blocked),
         boardCongested: () => lineCongested,
+        pingReadAheadBytes: 0, // one byte stream: a PINGRESP read early would still queue behind the rest
         ended: (reason, text) => {
           if (connection !== c) return;
           events$.next({ type: 'closed', connId: 0, reason, text });
