@@ -19,8 +19,15 @@ export async function loadBoardApp(file: string): Promise<BoardApp> {
     throw new TypeError(`board app ${file}: unsupported file type "${extension}" (expected .py, .ts, .js or .mjs)`);
   }
   const module = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
-  const app = module.default;
+  const app = ownDefault(module.default);
   if (isBoardApp(app)) return app;
   if (typeof app === 'function') return tsApp(app as Parameters<typeof tsApp>[0]);
   throw new TypeError(`board app ${file}: the default export must be tsApp(...) or a main(ctx, signal) function, not ${typeof app}`);
+}
+
+// A module compiled to CommonJS (by tsc, or by tsx for a .ts file outside an ESM package) reaches
+// import() as { default: module.exports }: its own default export is one level down.
+function ownDefault(value: unknown): unknown {
+  const exports = value as { __esModule?: unknown; default?: unknown } | null | undefined;
+  return typeof exports === 'object' && exports !== null && exports.__esModule === true && 'default' in exports ? exports.default : value;
 }

@@ -1,0 +1,69 @@
+import { createDl7450Board, type Dl7450Board } from '../../drivers/boards/dl7450/dl7450-board.js';
+import type { BoardApp } from '../../drivers/boards/apps/board-app.js';
+import { createLineModel, type LineModel, type LineModelOptions } from '../../drivers/line-model/line-model.js';
+import { createPtyLink } from '../../drivers/pty/pty-link.js';
+import { describeSimEvent, type SimLine } from './sim-console.js';
+
+export interface SimOptions {
+  app: BoardApp;
+  /** Where the pty's slave appears (a symlink), for the bridge to open. */
+  ttyPath: string;
+  id?: string;
+  bootDelayMs?: number;
+  /** A line model between the board and its pty; none: bytes cross at pty speed, as on USB. */
+  line?: Omit<LineModelOptions, 'scheduler'>;
+  /** Every line the sim has to say, unfiltered. */
+  print(line: SimLine): void;
+}
+
+export interface Sim {
+  /** The pty's slave, /dev/pts/N, that ttyPath points at. */
+  readonly ptsPath: string;
+  /** The line model's seed (to replay its faults), when there is one. */
+  readonly lineSeed: number | undefined;
+  readonly board: Dl7450Board;
+  /** Power cut (what a line model still had to send is lost too, as a UART stops mid-frame). */
+  powerOff(): void;
+  /** Boots after the boot delay; nothing if the board is not off. */
+  powerOn(): void;
+  /** Power off, close the pty, remove the symlink. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A virtual DL-7450 on a pty of its own, its slave at `ttyPath`: whatever opens that path (a
+ * bridge in another process) sees a board on a serial line. The board starts powered off.
+ */
+export async function startSim(options: SimOptions): Promise<Sim> {
+  const pty = createPtyLink({ linkPath: options.ttyPath });
+  await pty.open();
+  let model: LineModel | undefined;
+  let board: Dl7450Board;
+  try {
+    model = options.line ? createLineModel(pty, options.line) : undefined;
+    board = createDl7450Board({ line: model ?? pty, app: options.app, id: options.id, bootDelayMs: options.bootDelayMs });
+  } catch (error) {
+    await pty.close(); // takes the symlink away again
+    throw error;
+  }
+  board.events$.subscribe((event) => {
+    const line = describeSimEvent(event);
+    if (line) options.print(line);
+  });
+  const lost = pty.state$.subscribe((state) => {
+    if (state.type === 'lost') options.print({ level: 'error', text: `the pty failed: ${state.error.message}` });
+  });
+  return {
+    ptsPath: pty.ptsPath as string,
+    lineSeed: model?.stats().seed,
+    board,
+    powerOff: () => board.powerOff(),
+    powerOn: () => void board.powerOn(),
+    async stop() {
+      await board.close();
+      model?.close();
+      lost.unsubscribe();
+      await pty.close();
+    },
+  };
+}
