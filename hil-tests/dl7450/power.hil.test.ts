@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../support/board-target.js';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startTestBroker, type TestBroker } from '../support/test-broker.js';
 import { startDl7450Bench, type Dl7450Bench } from '../support/dl7450-bench.js';
@@ -69,7 +70,7 @@ function aFrameRepeats(bytes: Buffer): boolean {
 
 const bridgeLog = (b: Dl7450Bench, msg: string) => b.logs.filter((l) => l.msg === msg);
 
-describe('power off: instantaneous', () => {
+describeNeeding(['sdk-handle', 'app-choice', 'power', 'line-model'], 'power off: instantaneous', () => {
   it('PW1 cuts the frame on the wire, writes nothing more, and the cut packet never reaches the broker', async () => {
     const watch = await observer('pw1/#');
     let tap!: ReturnType<typeof tapLine>;
@@ -130,7 +131,7 @@ describe('power off: instantaneous', () => {
   });
 });
 
-describe('power on: a new boot', () => {
+describeNeeding(['sdk-handle', 'app-choice', 'power', 'line-model'], 'power on: a new boot', () => {
   it('PW2 boots with a new boot id: the bridge sees a reboot, the will fires, the app starts again', async () => {
     const watch = await observer('pw2/#');
     let starts = 0;
@@ -172,7 +173,7 @@ describe('power on: a new boot', () => {
   });
 });
 
-describe('RAM is lost with the power', () => {
+describeNeeding(['sdk-handle', 'app-choice', 'power', 'line-model'], 'RAM is lost with the power', () => {
   it('P4 a message queued while disconnected is lost if the board reboots', async () => {
     const watch = await observer('p4/#');
     const clock = createManualClock(); // holds the reconnect, so the message stays queued

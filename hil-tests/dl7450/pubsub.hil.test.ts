@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../support/board-target.js';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startTestBroker, type TestBroker } from '../support/test-broker.js';
 import { startDl7450Bench, type Dl7450Bench } from '../support/dl7450-bench.js';
@@ -54,7 +55,7 @@ async function takeOver(id: string): Promise<void> {
   await intruder.endAsync();
 }
 
-describe('publish(topic, message, qos) -> mid', () => {
+describeNeeding(['sdk-handle', 'board-settings'], 'publish(topic, message, qos) -> mid', () => {
   it('P1 returns a mid; an empty topic or a QoS outside 0-2 is a TypeError', async () => {
     const { c } = await connectedClient('p1');
     const mids = [c.publish('p1/a', 'x', 0), c.publish('p1/a', 'x', 1), c.publish('p1/a', 'x', 2)];
@@ -111,7 +112,7 @@ describe('publish(topic, message, qos) -> mid', () => {
   });
 });
 
-describe('subscribe(topics), on_subscribe, on_message', () => {
+describeNeeding(['sdk-handle', 'board-settings'], 'subscribe(topics), on_subscribe, on_message', () => {
   it('S1 one tuple or a list: a positive mid, then on_subscribe(mid, granted QoS list)', async () => {
     const { c, rec } = await connectedClient('s1');
     const one = c.subscribe(['s1/a', 1]);
@@ -147,7 +148,7 @@ describe('subscribe(topics), on_subscribe, on_message', () => {
   });
 });
 
-describe('delivery guarantees across a lost connection', () => {
+describeNeeding(['sdk-handle', 'board-settings'], 'delivery guarantees across a lost connection', () => {
   it('D1 QoS 1 arrives at least once and QoS 2 exactly once when the connection drops mid-flight', async () => {
     const watch = await observer('d1/#');
     const clock = createManualClock();

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
+import { describeNeeding } from '../support/board-target.js';
 import mqtt from 'mqtt';
 import { startTestBroker, type TestBroker } from '../support/test-broker.js';
 import { connected } from '../support/bridge-bench.js';
@@ -21,7 +22,7 @@ afterEach(async () => {
 
 const URL = 'tcp://iot.example.com';
 
-describe('reconnection', () => {
+describeNeeding(['sdk-handle', 'board-settings'], 'reconnection', () => {
   it('R1 after a failed attempt: retries after 1, 2, 4, 8, 16, 32 s, then every 60 s', async () => {
     broker = await startTestBroker();
     const clock = createManualClock();

@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../support/board-target.js';
 import mqtt from 'mqtt';
 import { startTestBroker, type TestBroker } from '../support/test-broker.js';
 import { startDl7450Bench, type Dl7450Bench } from '../support/dl7450-bench.js';
@@ -27,7 +28,7 @@ const URL = 'ssl://iot.example.com:8883'; // what board apps ship with; the benc
 const start = async () => (bench = await startDl7450Bench(broker));
 const mod = (): Dl7450MqttModule => bench?.board.mqtt as Dl7450MqttModule;
 
-describe('the mqtt module', () => {
+describeNeeding(['sdk-handle'], 'the mqtt module', () => {
   it('M1 has QOS0, QOS1, QOS2 = 0, 1, 2', async () => {
     await start();
     expect([mod().QOS0, mod().QOS1, mod().QOS2]).toEqual([0, 1, 2]);
@@ -48,7 +49,7 @@ describe('the mqtt module', () => {
   });
 });
 
-describe('MqttClient(broker_url, client_id)', () => {
+describeNeeding(['sdk-handle'], 'MqttClient(broker_url, client_id)', () => {
   it('C1 accepts the six schemes, with or without a port', async () => {
     await start();
     for (const url of ['tcp://h', 'mqtt://h:1884', 'ssl://h', 'mqtts://h', 'ws://h', 'wss://h:8443']) expect(() => new (mod().MqttClient)(url, 'c1')).not.toThrow();
@@ -79,7 +80,7 @@ describe('MqttClient(broker_url, client_id)', () => {
   });
 });
 
-describe('connect(on_connect, options)', () => {
+describeNeeding(['sdk-handle'], 'connect(on_connect, options)', () => {
   it('K1/K2 is asynchronous and calls on_connect(0, flags dict) on acceptance', async () => {
     await start();
     const c = new (mod().MqttClient)(URL, 'k2');

@@ -1,13 +1,11 @@
-import { parseConfig } from '../../bridge/config/parse-config.js';
-import { startDaemon, type Daemon } from '../../bridge/daemon/daemon.js';
-import { createLogger } from '../../bridge/log.js';
+import type { Daemon } from '../../bridge/daemon/daemon.js';
 import { startSocatPair, type SocatPair } from '../../drivers/test-support/socat-pair.js';
 import { createSerialportLink } from '../../drivers/serial/serialport-link.js';
 import type { SerialLink } from '../../drivers/serial-link.js';
 import { createDl7450Board, type Dl7450Board, type Dl7450BoardOptions } from '../../drivers/boards/dl7450/dl7450-board.js';
-import { Writable } from 'node:stream';
 import type { TestBroker } from './test-broker-types.js';
 import type { ByteLine } from '../../streams/link/link-over-line.js';
+import { startTestDaemon } from './bridge-daemon.js';
 
 export interface Dl7450Bench {
   board: Dl7450Board;
@@ -31,16 +29,8 @@ export async function startDl7450Bench(
     poweredOn?: boolean;
   } = {},
 ): Promise<Dl7450Bench> {
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n')) if (l) logs.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
   const socat = await startSocatPair();
-  const config = parseConfig({ broker: broker.url.replace(/^mqtt:/, 'tcp:'), boards: [{ name: 'dut', port: socat.a, link: 'framed', ...options.bridge }] }, 'dl7450 bench');
-  const daemon = await startDaemon(config, createLogger('debug', sink));
+  const { daemon, logs } = await startTestDaemon(broker, [{ name: 'dut', port: socat.a, link: 'framed', ...options.bridge }]);
   const line = createSerialportLink({ path: socat.b, baudRate: 115200 });
   await line.open();
   const { wrapLine, bridge: _bridge, poweredOn = true, ...boardOptions } = options;
