@@ -1,3 +1,4 @@
+import { rm, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parseLineModelSpec } from '../../drivers/line-model/line-model-spec.js';
 import { LOG_LEVELS } from '../config/config-defaults.js';
@@ -33,6 +34,8 @@ connections are printed here (warnings and errors on stderr), until Ctrl-C.
                     rate; give baud= to model a UART
   --log-level L     error, warn, info (default: the app's console, power, link, connections) or
                     debug (also the host's LOG text and link errors)
+  --pid-file PATH   write this process's id there (removed on exit), for a bench file's
+                    power: { driver: sim, pidFile: PATH }
 
 Power, from another terminal (the pid is printed at start):
   kill -USR1 <pid>  power cut: the board stops dead (nothing more on its line, RAM lost); the bridge
@@ -75,6 +78,7 @@ export async function simCommand(argv: string[]): Promise<number> {
       'boot-delay': { type: 'string' },
       line: { type: 'string' },
       'log-level': { type: 'string' },
+      'pid-file': { type: 'string' },
     },
     strict: true,
   });
@@ -86,6 +90,8 @@ export async function simCommand(argv: string[]): Promise<number> {
   };
   const sim = await startSim({ ...options, print });
   const uninstall = handlePowerSignals(sim, print);
+  const pidFile = values['pid-file'];
+  if (pidFile) await writeFile(pidFile, `${process.pid}\n`);
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -98,5 +104,6 @@ export async function simCommand(argv: string[]): Promise<number> {
   await stopped;
   await sim.stop();
   uninstall();
+  if (pidFile) await rm(pidFile, { force: true });
   return 0;
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { lstat, mkdtemp, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -7,6 +7,7 @@ import { startTestBroker, type TestBroker } from '../support/test-broker.js';
 import { connected } from '../support/bridge-bench.js';
 import { createMailbox, type Mailbox } from '../../drivers/boards/test-support/mailbox.js';
 import { startCli, takeLine, type CliProcess } from './cli-process.js';
+import { createSignalPower } from '../../drivers/power/signal-power.js';
 
 // `sim` and `run` as two processes, as on a bench: the board behind a pty in one, the bridge
 // opening that pty like a USB tty in the other, a real broker behind it, an observer at the broker.
@@ -85,10 +86,10 @@ async function observe(url: string): Promise<{ client: MqttClient; messages: Mai
 }
 
 /** sim with the app, then run attached to the tty it printed, then the app's first "online". */
-async function startChain(app: string) {
+async function startChain(app: string, ...simArgs: string[]) {
   broker = await startTestBroker();
   const tty = join(dir as string, 'dl7450');
-  const sim = cli('sim', '--app', app, '--tty', tty);
+  const sim = cli('sim', '--app', app, '--tty', tty, ...simArgs);
   const banner = await takeLine(sim, /attach with:/);
   expect(banner).toContain(`attach with: dl7450-bridge run --port ${tty} --link framed`);
   const observer = await observe(broker.url);
@@ -112,12 +113,17 @@ describe('dl7450-bridge sim: a virtual board in its own process', () => {
   });
 
   it('a power cut (SIGUSR1) makes the broker publish the will; power on (SIGUSR2) boots the app again', async () => {
-    const { sim, observer } = await startChain(await appFile('app.py', PYTHON_APP));
-    sim.signal('SIGUSR1');
+    const app = await appFile('app.py', PYTHON_APP);
+    const pidFile = join(dir as string, 'sim.pid');
+    const { sim, observer } = await startChain(app, '--pid-file', pidFile);
+    expect(await readFile(pidFile, 'utf8')).toBe(`${sim.pid}\n`);
+    // The bench file's power driver for a sim: { driver: sim, pidFile }.
+    const power = createSignalPower({ pidFile });
+    await power.off();
     await takeLine(sim, /power off \(boot 1 ended/);
     // The bridge finds the link dead (PINGs unanswered) and drops the broker connection unannounced.
     await observer.messages.take((m) => m === 'sim/status=offline', 'the will', 30_000);
-    sim.signal('SIGUSR2');
+    await power.on();
     await takeLine(sim, /power on: booted \(boot 2\)/);
     await takeLine(sim, /link up .*host dl7450-bridge/);
     await takeLine(sim, /app> connected 0$/);
@@ -134,7 +140,7 @@ describe('dl7450-bridge sim: a virtual board in its own process', () => {
     dir = await mkdtemp(join(tmpdir(), 'dl7450-sim-'));
     const tty = join(dir, 'dl7450');
     await symlink('/dev/pts/999999', tty); // what a SIGKILLed sim leaves behind
-    const sim = cli('sim', '--app', await appFile('app.py', PYTHON_APP), '--tty', tty, '--boot-delay', '0');
+    const sim = cli('sim', '--app', await appFile('app.py', PYTHON_APP), '--tty', tty, '--boot-delay', '0', '--pid-file', join(dir, 'sim.pid'));
     const banner = await takeLine(sim, /attach with:/);
     const pts = /\((\/dev\/[^)]+)\)/.exec(banner)?.[1];
     expect(pts).toMatch(/^\/dev\/pts\/\d+$/);
@@ -143,5 +149,6 @@ describe('dl7450-bridge sim: a virtual board in its own process', () => {
     sim.signal('SIGTERM');
     expect(await sim.exited).toBe(0);
     await expect(lstat(tty)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(lstat(join(dir, 'sim.pid'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
