@@ -20,6 +20,7 @@ export const BUILT_IN_BOARD_SETTINGS = {
   queueBytes: 65_536,
   stallTimeoutMs: 30_000,
   connectTimeoutMs: 5_000,
+  cutProfile: 'fin',
 } as const;
 
 export const BUILT_IN_BROKER = 'embedded';

@@ -9,6 +9,8 @@ import {
 } from './config-defaults.js';
 import type { BrokerTarget } from './config-types.js';
 import { portSpecProblem } from './port-spec.js';
+import { CUT_PROFILES } from '../session/cut-profile.js';
+import type { PowerSpec } from '../../drivers/power/power-from-spec.js';
 
 // The raw document, as written: nothing filled in yet (resolve-config does that). Every schema
 // words its own error, so that a message reads "expected X, got Y" whatever zod found.
@@ -56,6 +58,7 @@ const boardSettings = {
   queueBytes: positiveInteger,
   stallTimeoutMs: timeoutMs,
   connectTimeoutMs: timeoutMs,
+  cutProfile: z.enum(CUT_PROFILES, { error: expected(`one of ${CUT_PROFILES.join(', ')}`) }),
 };
 
 const object = <T extends z.core.$ZodLooseShape>(shape: T, what = 'an object') => z.strictObject(shape, { error: expected(what) });
@@ -67,7 +70,62 @@ const defaultsSchema = object({
   queueBytes: boardSettings.queueBytes.optional(),
   stallTimeoutMs: boardSettings.stallTimeoutMs.optional(),
   connectTimeoutMs: boardSettings.connectTimeoutMs.optional(),
+  cutProfile: boardSettings.cutProfile.optional(),
 });
+
+const text = (what: string) => z.string({ error: expected(what) }).min(1, { error: expected(what) });
+const argv = z.array(text('a string'), { error: expected('an argv list such as ["relayctl", "1", "on"] (never a shell string)') }).min(1, {
+  error: expected('an argv list with the program first'),
+});
+
+// An unknown driver is reported at power.driver with the whole object as input.
+const driverOf = (input: unknown) => (typeof input === 'object' && input !== null && 'driver' in input ? (input as { driver: unknown }).driver : input);
+
+// One shape per driver in drivers/power/power-from-spec.ts; `driver` picks it.
+const powerSchema = z.discriminatedUnion(
+  'driver',
+  [
+    object({ driver: z.literal('none') }),
+    object({
+      driver: z.literal('uhubctl'),
+      location: z.string({ error: expected('a hub location such as "1-1" or "2-1.4"') }).regex(/^\d+(-[\d.]+)?$/, { error: expected('a hub location such as "1-1" or "2-1.4"') }),
+      port: integer('a hub port from 1 to 255', 1, 255),
+      binary: text('a program path').optional(),
+      extraArgs: z.array(text('a string')).optional(),
+      timeoutMs: timeoutMs.optional(),
+    }),
+    object({
+      driver: z.literal('modem'),
+      port: text('the tty of the relay\'s serial port'),
+      line: z.enum(['dtr', 'rts'], { error: expected('"dtr" or "rts"') }),
+      mode: z.enum(['level', 'pulse'], { error: expected('"level" or "pulse"') }),
+      activeLow: z.boolean({ error: expected('true or false') }).optional(),
+      pulseMs: timeoutMs.optional(),
+    }),
+    object({
+      driver: z.literal('command'),
+      on: argv,
+      off: argv,
+      state: argv.optional(),
+      onPattern: text('a regular expression').optional(),
+      offPattern: text('a regular expression').optional(),
+      timeoutMs: timeoutMs.optional(),
+    }),
+    object({
+      driver: z.literal('mqtt-plug'),
+      broker: text('the plug\'s broker URL such as mqtt://192.168.1.10:1883'),
+      name: z.string({ error: expected('the plug\'s topic') }).regex(/^[^#+/\s]+$/, { error: expected('the plug\'s topic, without / + # or spaces') }),
+      username: text('a user name').optional(),
+      password: text('a password').optional(),
+      timeoutMs: timeoutMs.optional(),
+    }),
+    object({ driver: z.literal('sim'), pid: integer('a process id', 2, 2 ** 31 - 1).optional(), pidFile: text('a pid file path').optional() }).refine(
+      (s) => (s.pid === undefined) !== (s.pidFile === undefined),
+      { error: 'give either pid or pidFile' },
+    ),
+  ],
+  { error: (issue) => (issue.input === undefined ? 'required' : `expected a power driver (none, uhubctl, modem, command, mqtt-plug or sim), got ${describeValue(driverOf(issue.input))}`) },
+) satisfies z.ZodType<PowerSpec>;
 
 export const BOARD_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -82,6 +140,7 @@ const boardSchema = object({
     },
   ),
   broker: brokerTarget.optional(),
+  power: powerSchema.optional(),
   ...defaultsSchema.shape,
 });
 

@@ -1,5 +1,7 @@
 import type { BrokerUrl } from '../broker/broker-url.js';
 import type { LINK_MODES, LOG_LEVELS } from './config-defaults.js';
+import type { CutProfile } from '../session/cut-profile.js';
+import type { PowerSpec } from '../../drivers/power/power-from-spec.js';
 
 export type LinkMode = (typeof LINK_MODES)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -20,6 +22,8 @@ export interface BoardSettings {
   stallTimeoutMs: number;
   /** Broker connect timeout (DNS included). */
   connectTimeoutMs: number;
+  /** What the broker sees when the board dies (bridge/session/cut-profile.ts). */
+  cutProfile: CutProfile;
 }
 
 /** One board, every setting resolved: explicit, else `defaults:`, else built in. */
@@ -29,6 +33,8 @@ export interface BoardConfig extends BoardSettings {
   port: string;
   /** Where this board's connections go, whatever URL the board asks for. */
   broker: BrokerTarget;
+  /** How its power is switched (drivers/power); { driver: 'none' } when not given. */
+  power: PowerSpec;
 }
 
 export interface BridgeConfig {

@@ -64,9 +64,12 @@ describe('loadConfig', () => {
     const example = join(dirname(fileURLToPath(import.meta.url)), 'bench.example.yaml');
     const config = await loadConfig(example);
     expect(config.broker).toBe('embedded');
-    expect(config.boards.map((b) => [b.name, b.link, b.baudRate, typeof b.broker === 'string' ? b.broker : b.broker.href])).toEqual([
-      ['bench-a', 'raw', 921600, 'embedded'],
-      ['bench-b', 'framed', 115200, 'tcp://127.0.0.1:1884'],
+    expect(config.boards.map((b) => [b.name, b.link, b.baudRate, typeof b.broker === 'string' ? b.broker : b.broker.href, b.cutProfile, b.power.driver])).toEqual([
+      ['bench-a', 'raw', 921600, 'embedded', 'fin', 'uhubctl'],
+      ['bench-b', 'framed', 115200, 'tcp://127.0.0.1:1884', 'silent', 'modem'],
+      ['bench-c', 'framed', 115200, 'embedded', 'fin', 'command'],
+      ['bench-d', 'framed', 115200, 'embedded', 'fin', 'mqtt-plug'],
+      ['sim-a', 'framed', 115200, 'embedded', 'fin', 'sim'],
     ]);
   });
 

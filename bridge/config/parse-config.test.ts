@@ -32,9 +32,35 @@ describe('parseConfig', () => {
           queueBytes: 65536,
           stallTimeoutMs: 30000,
           connectTimeoutMs: 5000,
+          cutProfile: 'fin',
+          power: { driver: 'none' },
         },
       ],
     });
+  });
+
+  it('takes a cut profile and a power driver per board', () => {
+    const config = parseConfig(
+      {
+        defaults: { cutProfile: 'silent' },
+        boards: [
+          board({ power: { driver: 'uhubctl', location: '1-1.4', port: 2 } }),
+          { name: 'b', port: '/dev/ttyACM1', cutProfile: 'rst', power: { driver: 'command', on: ['relayctl', '1', 'on'], off: ['relayctl', '1', 'off'] } },
+          { name: 'c', port: '/dev/ttyACM2', power: { driver: 'mqtt-plug', broker: 'mqtt://10.0.0.2', name: 'plug-3' } },
+          { name: 'd', port: '/dev/ttyACM3', power: { driver: 'modem', port: '/dev/ttyUSB5', line: 'rts', mode: 'pulse', pulseMs: 200 } },
+          { name: 'e', port: 'pty:/tmp/e', power: { driver: 'sim', pidFile: '/tmp/e.pid' } },
+        ],
+      },
+      'bench.yaml',
+    );
+    expect(config.boards.map((b) => [b.cutProfile, b.power.driver])).toEqual([
+      ['silent', 'uhubctl'],
+      ['rst', 'command'],
+      ['silent', 'mqtt-plug'],
+      ['silent', 'modem'],
+      ['silent', 'sim'],
+    ]);
+    expect(config.boards[0].power).toEqual({ driver: 'uhubctl', location: '1-1.4', port: 2 });
   });
 
   it('resolves each setting: explicit, else defaults, else built in', () => {
@@ -112,6 +138,14 @@ describe('parseConfig', () => {
     [{ boards: [board({ port: 'listen://0.0.0.0:70000' })] }, 'boards[0].port: expected listen://host:port: port 70000 is not from 0 to 65535, got "listen://0.0.0.0:70000"'],
     [{ boards: [board({ port: 'rfc2217://h:1' })] }, 'boards[0].port: unknown link scheme "rfc2217:"; expected a tty path, serial:..., pty:..., tcp://host:port or listen://host:port, got "rfc2217://h:1"'],
     [{ boards: [board({ port: 'pty:' })] }, 'boards[0].port: pty: needs a path for the board end, e.g. pty:/tmp/board0, got "pty:"'],
+    [{ boards: [board({ cutProfile: 'pull-plug' })] }, 'boards[0].cutProfile: expected one of rst, fin, silent, got "pull-plug"'],
+    [{ boards: [board({ power: { driver: 'relay' } })] }, 'boards[0].power.driver: expected a power driver (none, uhubctl, modem, command, mqtt-plug or sim), got "relay"'],
+    [{ boards: [board({ power: { driver: 'command', on: 'relayctl 1 on', off: ['x'] } })] }, 'boards[0].power.on: expected an argv list such as ["relayctl", "1", "on"] (never a shell string), got "relayctl 1 on"'],
+    [{ boards: [board({ power: { driver: 'uhubctl', location: '1-1', port: 0 } })] }, 'boards[0].power.port: expected a hub port from 1 to 255, got 0'],
+    [{ boards: [board({ power: { driver: 'modem', port: '/dev/ttyUSB1', line: 'cts', mode: 'level' } })] }, 'boards[0].power.line: expected "dtr" or "rts", got "cts"'],
+    [{ boards: [board({ power: { driver: 'sim' } })] }, 'boards[0].power: give either pid or pidFile'],
+    [{ boards: [board({ power: 'uhubctl' })] }, 'boards[0].power: expected a power driver (none, uhubctl, modem, command, mqtt-plug or sim), got "uhubctl"'],
+    [{ boards: [board({ power: { driver: 'none', port: 1 } })] }, 'boards[0].power.port: unknown key'],
     [{ boards: [] }, 'boards: expected at least one board'],
     [{ boards: board() }, 'boards: expected a list of boards, got an object'],
     [{}, 'boards: required'],

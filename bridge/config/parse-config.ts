@@ -43,6 +43,8 @@ function resolve(raw: RawConfig, source: string): BridgeConfig {
       queueBytes: board.queueBytes ?? defaults.queueBytes,
       stallTimeoutMs: board.stallTimeoutMs ?? defaults.stallTimeoutMs,
       connectTimeoutMs: board.connectTimeoutMs ?? defaults.connectTimeoutMs,
+      cutProfile: board.cutProfile ?? defaults.cutProfile,
+      power: board.power ?? { driver: 'none' },
     }),
   );
   return { source, broker, log: { level: raw.log?.level ?? BUILT_IN_LOG_LEVEL }, boards };

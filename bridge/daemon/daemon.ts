@@ -5,6 +5,7 @@ import { parseBrokerUrl, type BrokerUrl } from '../broker/broker-url.js';
 import type { BoardConfig, BridgeConfig } from '../config/config-types.js';
 import type { Logger } from '../log.js';
 import type { SessionEvent } from '../session/session-types.js';
+import type { CutProfile } from '../session/cut-profile.js';
 import { createBrokerConnector } from './broker-connector.js';
 import { runListenBoard } from './listen-board.js';
 import { runSerialBoard, type BoardRunner } from './serial-board.js';
@@ -15,6 +16,11 @@ export interface Daemon {
   /** Where each listen:// board accepts links. */
   readonly listening: Record<string, { host: string; port: number }>;
   readonly events$: Observable<{ board: string; event: SessionEvent }>;
+  /**
+   * The board just lost power (a power strategy cut it): its broker connections end now, as
+   * `profile` says (default: the board's cutProfile), without waiting for the link to notice.
+   */
+  cut(board: string, profile?: CutProfile): void;
   stop(): Promise<void>;
 }
 
@@ -51,6 +57,11 @@ export async function startDaemon(config: BridgeConfig, logger: Logger): Promise
     embeddedBrokerUrl: embedded?.url,
     listening,
     events$: merge(...runners.map(({ name, runner }) => runner.events$.pipe(map((event) => ({ board: name, event }))))),
+    cut(board, profile) {
+      const found = runners.find((r) => r.name === board);
+      if (!found) throw new Error(`no board named "${board}" (the bench has ${runners.map((r) => r.name).join(', ')})`);
+      found.runner.cut(profile);
+    },
     async stop() {
       await Promise.all(runners.map((r) => r.runner.stop()));
       await embedded?.close();

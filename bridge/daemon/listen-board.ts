@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { BrokerConnector, RunningSession, SessionEvent } from '../session/session-types.js';
 import type { BoardRunner } from './serial-board.js';
 import { startSession } from './run-session.js';
+import { createCutter } from '../session/lingering.js';
 
 export interface ListenBoardRunner extends BoardRunner {
   /** Where boards connect. */
@@ -22,20 +23,22 @@ export async function runListenBoard(board: BoardConfig, connectBroker: BrokerCo
   const source: ListenLinkSource = await createListenLinkSource(parseListenSpec(board.port));
   const events$ = new Subject<SessionEvent>();
   const sessions = new Set<RunningSession>();
+  const cutter = createCutter();
   const address = source.address();
   log.info({ listen: `${address.host}:${address.port}`, link: board.link }, 'accepting board links');
 
   const serve = async (line: SerialLink): Promise<void> => {
     const name = `${board.name}@${line.description.split(' <- ')[1] ?? line.description}`;
     log.info({ line: line.description }, 'board link accepted');
-    const session = startSession(board, name, line, connectBroker, logger, () => void line.close());
+    const session = startSession(board, name, line, connectBroker, logger, cutter, () => void line.close());
     sessions.add(session);
     const sub = session.events$.subscribe((e) => events$.next(e));
     await firstValueFrom(line.state$.pipe(filter((s) => s.type === 'lost' || s.type === 'closed')));
     log.info({ line: line.description }, 'board link ended');
     sub.unsubscribe();
     sessions.delete(session);
-    await session.stop('the board link ended');
+    // The board's TCP link went away without a word from the board: as its cut profile says.
+    await session.stop('the board link ended', board.cutProfile);
     await line.close();
   };
   const accepting: Subscription = source.links$.subscribe((line) => void serve(line));
@@ -43,10 +46,12 @@ export async function runListenBoard(board: BoardConfig, connectBroker: BrokerCo
   return {
     events$,
     address,
+    cut: (profile) => sessions.forEach((s) => s.cut(profile)),
     async stop() {
       accepting.unsubscribe();
       await Promise.all([...sessions].map((s) => s.stop()));
       await source.close();
+      cutter.releaseAll('the bridge is stopping');
       events$.complete();
     },
   };

@@ -4,6 +4,8 @@ import type { SerialLink } from '../../drivers/serial-link.js';
 import type { BoardConfig } from '../config/config-types.js';
 import type { Logger } from '../log.js';
 import type { BrokerConnector, RunningSession, SessionEvent } from '../session/session-types.js';
+import type { CutProfile } from '../session/cut-profile.js';
+import { createCutter } from '../session/lingering.js';
 import { startSession } from './run-session.js';
 
 const RETRY_MIN_MS = 1000;
@@ -11,6 +13,8 @@ const RETRY_MAX_MS = 30_000;
 
 export interface BoardRunner {
   readonly events$: Subject<SessionEvent>;
+  /** The board just lost power: its broker connections end now, as `profile` says. */
+  cut(profile?: CutProfile): void;
   stop(): Promise<void>;
 }
 
@@ -27,6 +31,7 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
   let session: RunningSession | undefined;
   let sessionEvents: Subscription | undefined;
   let wake: (() => void) | undefined;
+  const cutter = createCutter();
 
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -51,12 +56,13 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
       }
       delay = RETRY_MIN_MS;
       log.info({ line: line.description, link: board.link }, 'board line open');
-      session = startSession(board, board.name, line, connectBroker, logger);
+      session = startSession(board, board.name, line, connectBroker, logger, cutter);
       sessionEvents = session.events$.subscribe(events$);
       const state = await firstValueFrom(line.state$.pipe(filter((s) => s.type === 'lost' || s.type === 'closed')));
       if (state.type === 'lost') log.warn({ err: state.error.message }, 'board line lost: its broker connections are dropped');
       sessionEvents.unsubscribe();
-      await session.stop(state.type === 'lost' ? 'the board line was lost' : 'the board line closed');
+      // A lost tty is a board gone (unplugged, browned out): the broker sees its cut profile.
+      await (state.type === 'lost' ? session.stop('the board line was lost', board.cutProfile) : session.stop('the board line closed'));
       session = undefined;
       await line.close();
       if (!stopped) await pause(RETRY_MIN_MS);
@@ -66,12 +72,14 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
 
   return {
     events$,
+    cut: (profile) => session?.cut(profile),
     async stop() {
       stopped = true;
       wake?.();
       await session?.stop();
       await line?.close();
       await running;
+      cutter.releaseAll('the bridge is stopping');
       events$.complete();
     },
   };

@@ -4,6 +4,7 @@ import { createOnePacketParser, type ProtocolVersion } from '../../streams/mqtt/
 import { Reason } from '../../streams/link/protocol.js';
 import { createBrokerLink, type BrokerLink } from './broker-link.js';
 import { createBrokerReadGate } from './broker-read-gate.js';
+import type { CutProfile } from './cut-profile.js';
 import { packetSummary } from './packet-summary.js';
 import type { BrokerFailure, PacketEvent, SessionDeps, SessionEvent } from './session-types.js';
 import type { Logger } from '../log.js';
@@ -82,12 +83,13 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
     host.ended(reason, text);
   }
 
-  function end(detail: string): void {
+  function end(detail: string, profile?: CutProfile): void {
     done = true;
     pending = undefined;
     for (const s of subs) s.unsubscribe();
     // A DISCONNECT on its way must reach the broker, or it would publish the will after all.
     if (disconnectSent) broker?.end(detail);
+    else if (profile) broker?.cut(profile, detail);
     else broker?.destroy(detail);
   }
 
@@ -167,11 +169,22 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
     /** The board is congested (or no longer): the broker socket's reading follows, see the gate. */
     pause: () => gate?.congested(true),
     resume: () => gate?.congested(false),
-    /** The board closed it, or the link is gone: drop the broker side without DISCONNECT. */
-    close(detail: string): void {
+    /**
+     * The board closed it, or the link is gone: drop the broker side without DISCONNECT. With a
+     * cut profile (the board died), the broker sees what the profile says (cut-profile.ts).
+     */
+    close(detail: string, profile?: CutProfile): void {
       if (done) return;
-      log.info({ detail }, 'connection closed');
-      end(detail);
+      log.info({ detail, ...(profile && { cut: profile }) }, 'connection closed');
+      end(detail, profile);
+    },
+    /** Resolves when the broker socket is gone, which for a silent cut is when the broker gives up. */
+    get released(): Promise<void> {
+      return broker ? broker.closed.then(() => undefined) : Promise.resolve();
+    },
+    /** Ends a silent cut's half-open socket now (the bridge is stopping). */
+    release(detail: string): void {
+      broker?.destroy(detail);
     },
     get closed(): boolean {
       return done;

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { fromEvent, Observable, share, takeUntil } from 'rxjs';
 import { splitRawMqtt, type RawMqttEvent } from '../../streams/mqtt/raw-mqtt-split.js';
+import type { CutProfile } from './cut-profile.js';
 
 export interface BrokerLinkOptions {
   maxPacketBytes: number;
@@ -34,6 +35,7 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
   // Packets written in one event-loop turn (all those of one read from the board) leave in one
   // writev instead of one syscall each: per-packet writes halved QoS 0 throughput.
   let corked = false;
+  let muted = false; // a silent cut: the socket stays, nothing more crosses it
   const uncork = (): void => {
     corked = false;
     socket.uncork();
@@ -48,7 +50,7 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
     drain$: fromEvent(socket, 'drain'),
     /** Queues bytes for the broker; false when the socket is congested (wait for drain$). */
     write(bytes: Buffer): boolean {
-      if (socket.destroyed) return false;
+      if (socket.destroyed || muted) return false;
       if (!corked) {
         corked = true;
         socket.cork();
@@ -61,6 +63,21 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
     destroy(detail: string): void {
       closedBy ??= { by: 'bridge', detail };
       socket.destroy();
+    },
+    /** The board died: the broker sees what `profile` says (cut-profile.ts). */
+    cut(profile: CutProfile, detail: string): void {
+      closedBy ??= { by: 'bridge', detail: `${detail} (cut: ${profile})` };
+      if (profile === 'rst') {
+        socket.resetAndDestroy();
+      } else if (profile === 'fin') {
+        socket.destroySoon(); // FIN once what was queued is out; then the socket goes
+      } else {
+        // Half-open until the broker gives up on it (keep-alive) or the bridge stops. Still read
+        // (and dropped, never forwarded): a paused socket would never see the broker's close.
+        muted = true;
+        socket.on('data', () => undefined);
+        socket.resume();
+      }
     },
     /** After the board's DISCONNECT: let it reach the broker, then close (no will). */
     end(detail: string): void {

@@ -7,6 +7,8 @@ import { HOST_MTU, HOST_WINDOW } from '../../streams/link/defaults.js';
 import { reassembleMqtt, type MqttMessage } from '../../streams/mqtt/mqtt-reassemble.js';
 import { creditGate, type CreditEvent } from '../../streams/flow/credit-gate.js';
 import { createBoardConnection, type BoardConnection } from './board-connection.js';
+import { DEFAULT_CUT_PROFILE, type CutProfile } from './cut-profile.js';
+import { createCutter } from './lingering.js';
 import type { BrokerFailure, PacketEvent, RunningSession, SessionDeps, SessionEvent } from './session-types.js';
 import { BRIDGE_VERSION } from '../version.js';
 import { BUILT_IN_BOARD_SETTINGS } from '../config/config-defaults.js';
@@ -47,9 +49,13 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
 
   const ctrl = (msg: CtrlMessage) => commands.next({ type: 'send', channel: Channel.CTRL, payload: encodeCtrl(msg) });
 
-  const dropAll = (detail: string): void => {
+  const cutter = deps.cutter ?? createCutter();
+  const boardProfile = deps.settings.cutProfile ?? DEFAULT_CUT_PROFILE;
+  /** Ends every connection: as the board's death looks (`profile`), or a plain drop. */
+  const dropAll = (detail: string, profile?: CutProfile): void => {
     for (const [connId, c] of connections) {
-      c.close(detail);
+      if (profile) cutter.cut(c, detail, profile);
+      else c.close(detail);
       credit.next({ type: 'forget', key: connId });
     }
     connections.clear();
@@ -131,8 +137,9 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
         log.info({ boardId: out.peer.id, firmware: out.peer.firmware, mtu: out.peer.mtu, window: out.peer.window, cause: out.cause }, 'link up');
         return events$.next({ type: 'link-up', board: out.peer.id, firmware: out.peer.firmware, cause: out.cause });
       case 'down':
-        log.warn({ cause: out.cause, detail: out.detail }, 'link down: every connection on it ends');
-        dropAll(`link ${out.cause}: ${out.detail}`);
+        log.warn({ cause: out.cause, detail: out.detail, cut: boardProfile }, 'link down: every connection on it ends');
+        // The link only goes down when the board died, rebooted or its line failed.
+        dropAll(`link ${out.cause}: ${out.detail}`, boardProfile);
         return events$.next({ type: 'link-down', cause: out.cause, detail: out.detail });
       case 'congestion':
         boardCongested = out.congested;
@@ -189,8 +196,13 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
   return {
     events$: events$.asObservable(),
     packets$: packets$.asObservable(),
-    async stop(why = 'the bridge is stopping') {
-      dropAll(why);
+    cut(profile = boardProfile) {
+      log.info({ cut: profile, connections: connections.size }, 'power cut: every connection ends');
+      dropAll('the board lost power', profile);
+    },
+    async stop(why = 'the bridge is stopping', profile?: CutProfile) {
+      dropAll(why, profile);
+      if (!deps.cutter) cutter.releaseAll(why);
       commands.complete();
       for (const s of subs) s.unsubscribe();
       reassembly?.unsubscribe();

@@ -5,6 +5,8 @@ import { hysteresis } from '../../streams/flow/hysteresis.js';
 import { trackedWrites } from '../../streams/flow/tracked-writes.js';
 import { Reason } from '../../streams/link/protocol.js';
 import { createBoardConnection, type BoardConnection } from './board-connection.js';
+import { DEFAULT_CUT_PROFILE, type CutProfile } from './cut-profile.js';
+import { createCutter } from './lingering.js';
 import type { BrokerFailure, PacketEvent, RunningSession, SessionDeps, SessionEvent } from './session-types.js';
 import { BUILT_IN_BOARD_SETTINGS } from '../config/config-defaults.js';
 
@@ -34,6 +36,8 @@ export function runRawSession(deps: RawSessionDeps): RunningSession {
   let connection: BoardConnection | undefined;
   let lineCongested = false;
   let cycle: Subscription | undefined;
+  const cutter = deps.cutter ?? createCutter();
+  const boardProfile = deps.settings.cutProfile ?? DEFAULT_CUT_PROFILE;
 
   const reading = (on: boolean) => (on ? deps.line.resumeReading() : deps.line.pauseReading());
 
@@ -125,9 +129,17 @@ export function runRawSession(deps: RawSessionDeps): RunningSession {
   return {
     events$: events$.asObservable(),
     packets$: packets$.asObservable(),
-    async stop(why = 'the bridge is stopping') {
-      connection?.close(why);
+    cut(profile = boardProfile) {
+      log.info({ cut: profile }, 'power cut: the connection ends');
+      if (connection) cutter.cut(connection, 'the board lost power', profile);
+      // Whatever the board sends after it boots starts a new connection at its CONNECT.
+      restart();
+    },
+    async stop(why = 'the bridge is stopping', profile?: CutProfile) {
+      if (connection && profile) cutter.cut(connection, why, profile);
+      else connection?.close(why);
       connection = undefined;
+      if (!deps.cutter) cutter.releaseAll(why);
       cycle?.unsubscribe();
       for (const s of subs) s.unsubscribe();
       events$.complete();

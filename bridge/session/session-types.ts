@@ -3,6 +3,8 @@ import type { SchedulerLike } from 'rxjs';
 import type { Packet } from 'mqtt-packet';
 import type { Logger } from '../log.js';
 import type { SerialLink } from '../../drivers/serial-link.js';
+import type { CutProfile } from './cut-profile.js';
+import type { Cutter } from './lingering.js';
 
 /** A broker connection could not be made; `reason` is a link protocol Reason code. */
 export interface BrokerFailure extends Error {
@@ -24,6 +26,8 @@ export interface SessionSettings {
   /** Bytes queued toward the board before its broker sockets are paused. */
   queueBytes?: number;
   stallTimeoutMs: number;
+  /** What the broker sees when the board dies (cut-profile.ts); default fin. */
+  cutProfile?: CutProfile;
 }
 
 export interface SessionDeps {
@@ -35,6 +39,12 @@ export interface SessionDeps {
   connectBroker: BrokerConnector;
   logger: Logger;
   scheduler?: SchedulerLike;
+  /**
+   * Where silently cut connections wait for the broker to give up. The board's runner owns it,
+   * so they outlive a session that ended because the board died; without one the session
+   * keeps its own and ends them when it stops.
+   */
+  cutter?: Cutter;
 }
 
 export type SessionEvent =
@@ -57,6 +67,15 @@ export interface RunningSession {
   readonly events$: import('rxjs').Observable<SessionEvent>;
   /** Every packet, for whoever watches (built only while someone does: it costs per packet). */
   readonly packets$: import('rxjs').Observable<PacketEvent>;
-  /** Drops every broker connection (no DISCONNECT) and stops the link; `why` goes to the log. */
-  stop(why?: string): Promise<void>;
+  /**
+   * The board just lost power (the bridge cut it, or found out): every broker connection is
+   * dropped at once as `profile` says (default: the board's), without waiting for the link to
+   * notice.
+   */
+  cut(profile?: CutProfile): void;
+  /**
+   * Drops every broker connection (no DISCONNECT) and stops the link; `why` goes to the log.
+   * With a profile the board died (its line was lost) and the broker sees that profile.
+   */
+  stop(why?: string, profile?: CutProfile): Promise<void>;
 }
