@@ -7,6 +7,7 @@ type Check = (rest: string, scheme: string) => string | undefined;
 const SCHEMES: Record<string, Check> = {
   serial: (rest) => (rest.replace(/^\/\/(?=\/)/, '').split('?')[0] ? undefined : 'serial: needs a device, e.g. serial:/dev/ttyUSB0'),
   pty: (rest) => (rest ? undefined : 'pty: needs a path for the board end, e.g. pty:/tmp/board0'),
+  usb: (rest) => (/^[\x21-\x7e]+$/.test(rest) ? undefined : 'usb: needs the board\'s USB serial number, e.g. usb:DL7450-0001 (dl7450-bridge ports lists them)'),
   tcp: endpoint,
   listen: endpoint,
 };
@@ -16,7 +17,7 @@ const SCHEMES: Record<string, Check> = {
  * serial:..., pty:..., tcp://host:port (a serial server) or listen://host:port (boards dial in).
  */
 export function portSpecProblem(spec: string): string | undefined {
-  if (spec.trim() === '') return 'expected a tty path, serial:..., pty:..., tcp://host:port or listen://host:port';
+  if (spec.trim() === '') return 'expected a tty path, serial:..., usb:<serial number>, pty:..., tcp://host:port or listen://host:port';
   if (/[\s\x00-\x1f\x7f]/.test(spec)) return 'a port must not contain white space or control characters';
   const match = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/s.exec(spec);
   // Windows names its serial ports COM1, COM2...: no path, no scheme.
@@ -27,7 +28,7 @@ export function portSpecProblem(spec: string): string | undefined {
   }
   const scheme = match[1].toLowerCase();
   const check = Object.hasOwn(SCHEMES, scheme) ? SCHEMES[scheme] : undefined;
-  if (!check) return `unknown link scheme "${scheme}:"; expected a tty path, serial:..., pty:..., tcp://host:port or listen://host:port`;
+  if (!check) return `unknown link scheme "${scheme}:"; expected a tty path, serial:..., usb:<serial number>, pty:..., tcp://host:port or listen://host:port`;
   return check(match[2], scheme);
 }
 

@@ -1,5 +1,7 @@
-import { filter, firstValueFrom, Subject, type Subscription } from 'rxjs';
+import { filter, firstValueFrom, map, merge, NEVER, Subject, type Subscription } from 'rxjs';
 import { createSerialLinkFromSpec } from '../../drivers/link-from-spec.js';
+import { resolveUsbPort, USB_SCHEME } from '../../drivers/ports/resolve-usb-port.js';
+import { watchDevicePresence } from '../../drivers/serial/device-presence.js';
 import type { SerialLink } from '../../drivers/serial-link.js';
 import type { BoardConfig } from '../config/config-types.js';
 import type { Logger } from '../log.js';
@@ -11,6 +13,12 @@ import { startSession } from './run-session.js';
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 
+/** The spec to open now: `usb:<serial>` is looked up again each time (it may re-enumerate elsewhere). */
+const resolvePort = (spec: string): Promise<string> => (spec.startsWith(USB_SCHEME) ? resolveUsbPort(spec.slice(USB_SCHEME.length)) : Promise.resolve(spec));
+
+/** The device node behind a spec, when there is one to watch (not for tcp: or a bridge-owned pty:). */
+const devicePath = (spec: string): string | undefined => (spec.startsWith('/') ? spec.split('?')[0] : /^serial:(\/[^?]*)/i.exec(spec)?.[1]);
+
 export interface BoardRunner {
   readonly events$: Subject<SessionEvent>;
   /** The board just lost power: its broker connections end now, as `profile` says. */
@@ -21,7 +29,10 @@ export interface BoardRunner {
 /**
  * One board on a line the bridge opens (tty, pty, remote serial server): opens it, runs a
  * session, and when the line is lost (unplugged, reset, server gone) drops the session's broker
- * connections and reopens the line with back-off, logging each attempt.
+ * connections as the board's cut profile says and reopens the line with back-off, logging each
+ * attempt. A tty's path is watched too: a pulled cable or a dead hub often fails no read or
+ * write, but the device node goes. `usb:<serial>` and by-id paths find the board again under
+ * whatever name it re-enumerates as.
  */
 export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnector, logger: Logger): BoardRunner {
   const log = logger.child({ board: board.name });
@@ -45,10 +56,14 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
   const loop = async (): Promise<void> => {
     let delay = RETRY_MIN_MS;
     while (!stopped) {
-      line = createSerialLinkFromSpec(board.port, { baudRate: board.baudRate });
+      let target: string;
       try {
+        target = await resolvePort(board.port);
+        line = createSerialLinkFromSpec(target, { baudRate: board.baudRate });
         await line.open();
       } catch (error) {
+        await line?.close().catch(() => undefined);
+        line = undefined;
         log.warn({ port: board.port, err: (error as Error).message, retryInMs: delay }, 'cannot open the board line');
         await pause(delay);
         delay = Math.min(RETRY_MAX_MS, delay * 2);
@@ -58,11 +73,20 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
       log.info({ line: line.description, link: board.link }, 'board line open');
       session = startSession(board, board.name, line, connectBroker, logger, cutter);
       sessionEvents = session.events$.subscribe(events$);
-      const state = await firstValueFrom(line.state$.pipe(filter((s) => s.type === 'lost' || s.type === 'closed')));
-      if (state.type === 'lost') log.warn({ err: state.error.message }, 'board line lost: its broker connections are dropped');
+      const device = devicePath(target);
+      const ended = await firstValueFrom(
+        merge(
+          line.state$.pipe(
+            filter((s) => s.type === 'lost' || s.type === 'closed'),
+            map((s) => (s.type === 'lost' ? { lost: s.error.message } : { lost: undefined })),
+          ),
+          (device ? watchDevicePresence(device) : NEVER).pipe(map((detail) => ({ lost: `the device vanished (${detail}) without the line reporting it` }))),
+        ),
+      );
+      if (ended.lost) log.warn({ err: ended.lost, cut: board.cutProfile }, 'board line lost: its broker connections are dropped');
       sessionEvents.unsubscribe();
       // A lost tty is a board gone (unplugged, browned out): the broker sees its cut profile.
-      await (state.type === 'lost' ? session.stop('the board line was lost', board.cutProfile) : session.stop('the board line closed'));
+      await (ended.lost ? session.stop('the board line was lost', board.cutProfile) : session.stop('the board line closed'));
       session = undefined;
       await line.close();
       if (!stopped) await pause(RETRY_MIN_MS);
