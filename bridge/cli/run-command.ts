@@ -5,6 +5,9 @@ import { ConfigError } from '../config/config-error.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { createLogger } from '../log.js';
 import { UsageError } from './usage-error.js';
+import { startControlServer } from '../control/control-server.js';
+import { controlHandlers } from '../control/control-handlers.js';
+import { ownControlPath } from '../control/control-path.js';
 import type { BridgeConfig } from '../config/config-types.js';
 
 export const runHelp = `dl7450-bridge run --port <line> [--link framed|raw] [--broker <url>]
@@ -21,6 +24,8 @@ MQTT clients and tunnels their packets both ways, until Ctrl-C.
                     asks for; without it an embedded broker starts on a free loopback port
   --config FILE     a bench file (JSON or YAML) describing several boards; see bridge/config/bench.example.yaml
   --log-level L     fatal, error, warn, info (default), debug, trace — JSON lines on stderr
+  --control PATH    the control socket that dl7450-bridge power talks to (default: <pid>.sock in
+                    $XDG_RUNTIME_DIR/dl7450-bridge/, else in the temp folder; power finds it by board)
 
 Exit codes: 0 stopped by a signal, 1 failed to start, 2 bad options or config.`;
 
@@ -38,7 +43,7 @@ async function resolveConfig(values: Record<string, string | undefined>): Promis
 export async function runCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { port: { type: 'string' }, link: { type: 'string' }, broker: { type: 'string' }, config: { type: 'string' }, 'log-level': { type: 'string' } },
+    options: { port: { type: 'string' }, link: { type: 'string' }, broker: { type: 'string' }, config: { type: 'string' }, 'log-level': { type: 'string' }, control: { type: 'string' } },
     strict: true,
   });
   let config: BridgeConfig;
@@ -50,16 +55,25 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const logger = createLogger(values['log-level'] ?? config.log.level);
   const daemon = await startDaemon(config, logger);
+  let control: Awaited<ReturnType<typeof startControlServer>>;
+  try {
+    control = await startControlServer(values.control ?? (await ownControlPath()), controlHandlers(daemon), logger);
+  } catch (error) {
+    await daemon.stop();
+    throw error;
+  }
   if (daemon.embeddedBrokerUrl) process.stdout.write(`embedded broker: ${daemon.embeddedBrokerUrl}\n`);
   for (const board of config.boards) {
     const at = daemon.listening[board.name];
     const where = at ? `listening on ${at.host}:${at.port}` : board.port;
     process.stdout.write(`board ${board.name}: ${where} (${board.link})\n`);
   }
+  process.stdout.write(`control socket: ${control.path} (dl7450-bridge power cut|on|cycle <board>)\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  await control.close();
   await daemon.stop();
   return 0;
 }

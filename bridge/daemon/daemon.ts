@@ -1,16 +1,36 @@
 import { merge, map, type Observable } from 'rxjs';
+import { createPowerFromSpec } from '../../drivers/power/power-from-spec.js';
+import type { PowerDriver } from '../../drivers/power/power-driver.js';
+import { trackBoardClients, type BoardClient } from './board-clients.js';
 import { isListenSpec } from '../../drivers/listen/listen-spec.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
 import { parseBrokerUrl, type BrokerUrl } from '../broker/broker-url.js';
 import type { BoardConfig, BridgeConfig } from '../config/config-types.js';
 import type { Logger } from '../log.js';
-import type { SessionEvent } from '../session/session-types.js';
+import type { PacketEvent, SessionEvent } from '../session/session-types.js';
 import type { CutProfile } from '../session/cut-profile.js';
 import { createBrokerConnector } from './broker-connector.js';
 import { runListenBoard } from './listen-board.js';
 import { runSerialBoard, type BoardRunner } from './serial-board.js';
 
+/** One board as the daemon runs it: what a power strategy needs to cut it and watch it come back. */
+export interface DaemonBoard {
+  readonly config: BoardConfig;
+  /** Where its connections go (the embedded broker's URL, or the bench's broker). */
+  readonly brokerUrl: string;
+  readonly power: PowerDriver;
+  readonly events$: Observable<SessionEvent>;
+  /** Built only while subscribed. */
+  readonly packets$: Observable<PacketEvent>;
+  /** Its MQTT clients connected now. */
+  clients(): BoardClient[];
+  /** It just lost power: its broker connections end now, as `profile` says (default its own). */
+  cut(profile?: CutProfile): void;
+}
+
 export interface Daemon {
+  /** Every board by name. */
+  readonly boards: ReadonlyMap<string, DaemonBoard>;
   /** The embedded broker's URL, when one runs. */
   readonly embeddedBrokerUrl: string | undefined;
   /** Where each listen:// board accepts links. */
@@ -24,8 +44,13 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+export interface DaemonOptions {
+  /** A board's power driver other than its config's: the in-process virtual board's, in tests and campaigns. */
+  power?(board: BoardConfig): PowerDriver | undefined;
+}
+
 /** Runs every board of the config until stop(): one runner per board, one session per link. */
-export async function startDaemon(config: BridgeConfig, logger: Logger): Promise<Daemon> {
+export async function startDaemon(config: BridgeConfig, logger: Logger, options: DaemonOptions = {}): Promise<Daemon> {
   let embedded: EmbeddedBroker | undefined;
   if (config.boards.some((b) => b.broker === 'embedded')) {
     embedded = await startEmbeddedBroker();
@@ -35,6 +60,7 @@ export async function startDaemon(config: BridgeConfig, logger: Logger): Promise
     board.broker === 'embedded' ? parseBrokerUrl((embedded as EmbeddedBroker).url.replace(/^mqtt:/, 'tcp:')) : board.broker;
 
   const runners: { name: string; runner: BoardRunner }[] = [];
+  const config_ = (name: string) => config.boards.find((b) => b.name === name) as BoardConfig;
   const listening: Record<string, { host: string; port: number }> = {};
   try {
     for (const board of config.boards) {
@@ -53,7 +79,25 @@ export async function startDaemon(config: BridgeConfig, logger: Logger): Promise
     throw error;
   }
 
+  const boards = new Map<string, DaemonBoard>();
+  const trackers: { stop(): void }[] = [];
+  for (const { name, runner } of runners) {
+    const config = config_(name);
+    const tracker = trackBoardClients(runner.events$);
+    trackers.push(tracker);
+    boards.set(name, {
+      config,
+      brokerUrl: brokerFor(config).href.replace(/^tcp:/, 'mqtt:'),
+      power: options.power?.(config) ?? createPowerFromSpec(config.power, name),
+      events$: runner.events$.asObservable(),
+      packets$: runner.packets$,
+      clients: tracker.clients,
+      cut: (profile) => runner.cut(profile),
+    });
+  }
+
   return {
+    boards,
     embeddedBrokerUrl: embedded?.url,
     listening,
     events$: merge(...runners.map(({ name, runner }) => runner.events$.pipe(map((event) => ({ board: name, event }))))),
@@ -63,7 +107,9 @@ export async function startDaemon(config: BridgeConfig, logger: Logger): Promise
       found.runner.cut(profile);
     },
     async stop() {
+      for (const t of trackers) t.stop();
       await Promise.all(runners.map((r) => r.runner.stop()));
+      await Promise.all([...boards.values()].map((b) => b.power.close()));
       await embedded?.close();
     },
   };

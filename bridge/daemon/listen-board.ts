@@ -1,4 +1,4 @@
-import { filter, firstValueFrom, Subject, type Subscription } from 'rxjs';
+import { BehaviorSubject, filter, firstValueFrom, merge, Subject, switchMap, type Subscription } from 'rxjs';
 import { createListenLinkSource, type ListenLinkSource } from '../../drivers/listen/listen-link-source.js';
 import { parseListenSpec } from '../../drivers/listen/listen-spec.js';
 import type { SerialLink } from '../../drivers/serial-link.js';
@@ -23,6 +23,7 @@ export async function runListenBoard(board: BoardConfig, connectBroker: BrokerCo
   const source: ListenLinkSource = await createListenLinkSource(parseListenSpec(board.port));
   const events$ = new Subject<SessionEvent>();
   const sessions = new Set<RunningSession>();
+  const sessions$ = new BehaviorSubject<ReadonlySet<RunningSession>>(sessions);
   const cutter = createCutter();
   const address = source.address();
   log.info({ listen: `${address.host}:${address.port}`, link: board.link }, 'accepting board links');
@@ -32,11 +33,13 @@ export async function runListenBoard(board: BoardConfig, connectBroker: BrokerCo
     log.info({ line: line.description }, 'board link accepted');
     const session = startSession(board, name, line, connectBroker, logger, cutter, () => void line.close());
     sessions.add(session);
+    sessions$.next(sessions);
     const sub = session.events$.subscribe((e) => events$.next(e));
     await firstValueFrom(line.state$.pipe(filter((s) => s.type === 'lost' || s.type === 'closed')));
     log.info({ line: line.description }, 'board link ended');
     sub.unsubscribe();
     sessions.delete(session);
+    sessions$.next(sessions);
     // The board's TCP link went away without a word from the board: as its cut profile says.
     await session.stop('the board link ended', board.cutProfile);
     await line.close();
@@ -45,6 +48,7 @@ export async function runListenBoard(board: BoardConfig, connectBroker: BrokerCo
 
   return {
     events$,
+    packets$: sessions$.pipe(switchMap((set) => merge(...[...set].map((s) => s.packets$)))),
     address,
     cut: (profile) => sessions.forEach((s) => s.cut(profile)),
     async stop() {
@@ -52,6 +56,7 @@ export async function runListenBoard(board: BoardConfig, connectBroker: BrokerCo
       await Promise.all([...sessions].map((s) => s.stop()));
       await source.close();
       cutter.releaseAll('the bridge is stopping');
+      sessions$.complete();
       events$.complete();
     },
   };

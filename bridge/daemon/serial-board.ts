@@ -1,11 +1,11 @@
-import { filter, firstValueFrom, map, merge, NEVER, Subject, type Subscription } from 'rxjs';
+import { BehaviorSubject, EMPTY, filter, firstValueFrom, map, merge, NEVER, Subject, switchMap, type Observable, type Subscription } from 'rxjs';
 import { createSerialLinkFromSpec } from '../../drivers/link-from-spec.js';
 import { resolveUsbPort, USB_SCHEME } from '../../drivers/ports/resolve-usb-port.js';
 import { watchDevicePresence } from '../../drivers/serial/device-presence.js';
 import type { SerialLink } from '../../drivers/serial-link.js';
 import type { BoardConfig } from '../config/config-types.js';
 import type { Logger } from '../log.js';
-import type { BrokerConnector, RunningSession, SessionEvent } from '../session/session-types.js';
+import type { BrokerConnector, PacketEvent, RunningSession, SessionEvent } from '../session/session-types.js';
 import type { CutProfile } from '../session/cut-profile.js';
 import { createCutter } from '../session/lingering.js';
 import { startSession } from './run-session.js';
@@ -21,6 +21,8 @@ const devicePath = (spec: string): string | undefined => (spec.startsWith('/') ?
 
 export interface BoardRunner {
   readonly events$: Subject<SessionEvent>;
+  /** Every packet of the board's sessions, built only while subscribed (it costs per packet). */
+  readonly packets$: Observable<PacketEvent>;
   /** The board just lost power: its broker connections end now, as `profile` says. */
   cut(profile?: CutProfile): void;
   stop(): Promise<void>;
@@ -40,6 +42,7 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
   let stopped = false;
   let line: SerialLink | undefined;
   let session: RunningSession | undefined;
+  const session$ = new BehaviorSubject<RunningSession | undefined>(undefined);
   let sessionEvents: Subscription | undefined;
   let wake: (() => void) | undefined;
   const cutter = createCutter();
@@ -72,7 +75,8 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
       delay = RETRY_MIN_MS;
       log.info({ line: line.description, link: board.link }, 'board line open');
       session = startSession(board, board.name, line, connectBroker, logger, cutter);
-      sessionEvents = session.events$.subscribe(events$);
+      session$.next(session);
+      sessionEvents = session.events$.subscribe((e) => events$.next(e));
       const device = devicePath(target);
       const ended = await firstValueFrom(
         merge(
@@ -88,6 +92,7 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
       // A lost tty is a board gone (unplugged, browned out): the broker sees its cut profile.
       await (ended.lost ? session.stop('the board line was lost', board.cutProfile) : session.stop('the board line closed'));
       session = undefined;
+      session$.next(undefined);
       await line.close();
       if (!stopped) await pause(RETRY_MIN_MS);
     }
@@ -96,6 +101,7 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
 
   return {
     events$,
+    packets$: session$.pipe(switchMap((s) => s?.packets$ ?? EMPTY)),
     cut: (profile) => session?.cut(profile),
     async stop() {
       stopped = true;
@@ -104,6 +110,7 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
       await line?.close();
       await running;
       cutter.releaseAll('the bridge is stopping');
+      session$.complete();
       events$.complete();
     },
   };

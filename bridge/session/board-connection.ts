@@ -63,6 +63,10 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
       version = (packet.protocolVersion ?? 4) as ProtocolVersion;
       fromBoard.setVersion(version);
       fromBroker.setVersion(version);
+      const will = packet.will ? { topic: packet.will.topic, qos: packet.will.qos ?? 0 } : undefined;
+      host.emit({ type: 'mqtt-connect', connId, clientId: packet.clientId, keepalive: packet.keepalive ?? 0, clean: packet.clean ?? true, ...(will && { will }) });
+    } else if (packet.cmd === 'connack') {
+      host.emit({ type: 'mqtt-connack', connId, returnCode: packet.returnCode ?? packet.reasonCode ?? 0, sessionPresent: packet.sessionPresent });
     }
     if (packet.cmd === 'connect' || packet.cmd === 'connack') log.info({ packet: packetSummary(packet) }, direction === 'to-broker' ? 'board -> broker' : 'broker -> board');
     else if (log.isLevelEnabled('debug')) log.debug({ packet: packetSummary(packet) }, direction === 'to-broker' ? 'board -> broker' : 'broker -> board');
@@ -177,6 +181,7 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
       if (done) return;
       log.info({ detail, ...(profile && { cut: profile }) }, 'connection closed');
       end(detail, profile);
+      if (profile && broker) host.emit({ type: 'cut', connId, profile });
     },
     /** Resolves when the broker socket is gone, which for a silent cut is when the broker gives up. */
     get released(): Promise<void> {

@@ -54,7 +54,12 @@ export type SessionEvent =
   | { type: 'open-failed'; connId: number; reason: number; text: string }
   | { type: 'closed'; connId: number; reason: number; text: string }
   | { type: 'console'; text: string }
-  | { type: 'protocol-error'; connId: number; detail: string };
+  | { type: 'protocol-error'; connId: number; detail: string }
+  /** The board's CONNECT went by (never its password or will message). */
+  | { type: 'mqtt-connect'; connId: number; clientId: string; keepalive: number; clean: boolean; will?: { topic: string; qos: number } }
+  | { type: 'mqtt-connack'; connId: number; returnCode: number; sessionPresent: boolean }
+  /** The board died: its connection was dropped as the cut profile says. */
+  | { type: 'cut'; connId: number; profile: CutProfile };
 
 /** One MQTT packet that crossed the bridge, parsed. */
 export interface PacketEvent {

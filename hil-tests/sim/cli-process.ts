@@ -28,8 +28,8 @@ function splitLines(stream: Readable, onLine: (line: string) => void): void {
   });
 }
 
-export function startCli(args: string[]): CliProcess {
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], env: NodeJS.ProcessEnv = process.env): CliProcess {
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const out = createMailbox<string>();
   let text = '';
   splitLines(child.stdout, (line) => {

@@ -6,6 +6,7 @@ import { createDl7450Board, type Dl7450Board, type Dl7450BoardOptions } from '..
 import type { TestBroker } from './test-broker-types.js';
 import type { ByteLine } from '../../streams/link/link-over-line.js';
 import { startTestDaemon } from './bridge-daemon.js';
+import { createVirtualPower } from '../../drivers/power/virtual-power.js';
 
 export interface Dl7450Bench {
   board: Dl7450Board;
@@ -30,11 +31,12 @@ export async function startDl7450Bench(
   } = {},
 ): Promise<Dl7450Bench> {
   const socat = await startSocatPair();
-  const { daemon, logs } = await startTestDaemon(broker, [{ name: 'dut', port: socat.a, link: 'framed', ...options.bridge }]);
   const line = createSerialportLink({ path: socat.b, baudRate: 115200 });
   await line.open();
   const { wrapLine, bridge: _bridge, poweredOn = true, ...boardOptions } = options;
   const board = createDl7450Board({ ...boardOptions, line: wrapLine ? wrapLine(line) : line, bootDelayMs: options.bootDelayMs ?? 0 });
+  // The bridge switches this board's power as a bench file's driver would: a power strategy can run.
+  const { daemon, logs } = await startTestDaemon(broker, [{ name: 'dut', port: socat.a, link: 'framed', ...options.bridge }], {}, { power: () => createVirtualPower(board) });
   if (poweredOn) await board.powerOn();
   return {
     board,

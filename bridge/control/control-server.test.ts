@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger } from '../log.js';
+import { controlRequest } from './control-client.js';
+import { startControlServer } from './control-server.js';
+
+const logger = createLogger('fatal', new Writable({ write: (_c, _e, done) => done() }));
+let dir: string | undefined;
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+async function server() {
+  dir = await mkdtemp(join(tmpdir(), 'control-'));
+  const path = join(dir, 'bridge.sock');
+  const s = await startControlServer(
+    path,
+    {
+      async echo(request, reply) {
+        reply.progress('working');
+        reply.done(request.value);
+      },
+      async broken() {
+        throw new Error('the handler failed');
+      },
+    },
+    logger,
+  );
+  closers.push(() => s.close());
+  return path;
+}
+
+/** Sends raw text, returns every line the server answered. */
+function raw(path: string, text: string): Promise<string[]> {
+  return new Promise((resolve) => {
+    const socket = net.connect(path);
+    let got = '';
+    socket.setEncoding('utf8').on('data', (d: string) => (got += d));
+    socket.once('connect', () => socket.write(text));
+    socket.once('close', () => resolve(got.split('\n').filter(Boolean)));
+  });
+}
+
+describe('control socket', () => {
+  it('answers a request with its progress, then its result', async () => {
+    const path = await server();
+    const progress: unknown[] = [];
+    expect(await controlRequest(path, { op: 'echo', value: { a: 1 } }, (p) => progress.push(p))).toEqual({ a: 1 });
+    expect(progress).toEqual(['working']);
+  });
+
+  it('answers bad JSON, an unknown op and a failing handler with an error, and keeps serving', async () => {
+    const path = await server();
+    expect(await raw(path, 'not json\n')).toEqual([expect.stringMatching(/^\{"error":"bad request: /)]);
+    expect(await raw(path, '[1,2]\n')).toEqual(['{"error":"bad request: not an object"}']);
+    await expect(controlRequest(path, { op: 'reboot' })).rejects.toThrow('unknown op "reboot"; known: echo, broken');
+    await expect(controlRequest(path, { op: 'broken' })).rejects.toThrow('the handler failed');
+    expect(await controlRequest(path, { op: 'echo', value: 2 })).toBe(2);
+  });
+
+  it('takes over a socket file left by a dead bridge, but never a live one', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'control-'));
+    const path = join(dir, 'stale.sock');
+    await writeFile(path, ''); // what a killed bridge leaves: a file nobody listens on
+    const s = await startControlServer(path, {}, logger);
+    closers.push(() => s.close());
+    await expect(startControlServer(path, {}, logger)).rejects.toThrow(/another bridge is running with control socket .*stale\.sock/);
+  });
+
+  it('says no bridge is running when nothing listens', async () => {
+    await expect(controlRequest('/nonexistent/dl7450.sock', { op: 'echo' })).rejects.toThrow(/no bridge is running with control socket \/nonexistent\/dl7450\.sock/);
+  });
+});
