@@ -9,6 +9,7 @@ import { demoCommand, demoHelp } from './cli/demo-command.js';
 import { runCommand, runHelp } from './cli/run-command.js';
 import { simCommand, simHelp } from './cli/sim-command.js';
 import { powerCommand, powerHelp } from './cli/power-command.js';
+import { chaosCommand, chaosHelp } from './cli/chaos-command.js';
 
 type Command = { run: (argv: string[]) => Promise<number>; help: string; summary: string };
 
@@ -16,6 +17,7 @@ const commands: Record<string, Command> = {
   run: { run: runCommand, help: runHelp, summary: 'run the bridge: board links tunnelled to a broker (--port ... or --config ...)' },
   sim: { run: simCommand, help: simHelp, summary: 'a virtual DL-7450 behind a pty, in its own process, for run --port to attach to' },
   power: { run: powerCommand, help: powerHelp, summary: 'cut, restore or cycle a board\'s power through the running bridge, with the will timeline' },
+  chaos: { run: chaosCommand, help: chaosHelp, summary: 'a seeded power-cut campaign, every message accounted for (virtual board)' },
   demo: { run: demoCommand, help: demoHelp, summary: 'embedded broker + virtual board + bridge: traffic both ways and a will (nothing to install)' },
   selftest: { run: selftestCommand, help: selftestHelp, summary: 'link self-test over a real pty with injected faults (no board, no broker)' },
   ports: { run: portsCommand, help: portsHelp, summary: 'list serial ports with USB ids and serial numbers' },

@@ -1,0 +1,164 @@
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
+import { parseConfig } from '../config/parse-config.js';
+import { startDaemon, type Daemon, type DaemonBoard } from '../daemon/daemon.js';
+import type { Logger } from '../log.js';
+import type { CutProfile } from '../session/cut-profile.js';
+import { runPowerAction } from '../strategies/power-action.js';
+import { createSerialportLink } from '../../drivers/serial/serialport-link.js';
+import { createDl7450Board, type Dl7450Board } from '../../drivers/boards/dl7450/dl7450-board.js';
+import { createVirtualPower } from '../../drivers/power/virtual-power.js';
+import { seededRandom } from '../../streams/faults/line-faults.js';
+import { startBackend } from './backend.js';
+import { chaosApp, type ChaosAppState } from './chaos-app.js';
+import { createLedger } from './ledger.js';
+import { trackPubrecs } from './pubrec-tracker.js';
+import type { ChaosCut, ChaosReport } from './chaos-report.js';
+
+export interface ChaosOptions {
+  cuts: number;
+  seed: number;
+  /** Chosen from at random per cut (seeded). */
+  profiles: CutProfile[];
+  /** A broker URL, or undefined for an embedded one. */
+  broker?: string;
+  /** Board uptime before each cut, ms, drawn uniformly from this range. */
+  uptimeMs: [number, number];
+  /** Time without power per cut, ms, drawn uniformly from this range. */
+  offMs: [number, number];
+  /** Between publishes, each way. */
+  intervalMs: number;
+  /** After the last cut: how long everything acknowledged has to arrive. */
+  drainMs: number;
+}
+
+export const DEFAULT_CHAOS: Omit<ChaosOptions, 'cuts' | 'seed'> = {
+  profiles: ['rst', 'fin'],
+  uptimeMs: [150, 600],
+  offMs: [0, 200],
+  intervalMs: 4,
+  drainMs: 20_000,
+};
+
+const BOARD = 'chaos-board';
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function until(done: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > end) return false;
+    await sleep(10);
+  }
+  return true;
+}
+
+/**
+ * A power-cut campaign: a virtual DL-7450 on a pty the bridge owns, the bridge, a broker (real
+ * or embedded) and a backend, QoS 0/1/2 traffic both ways, and `cuts` power cuts at seeded
+ * random moments through the power strategy. Afterwards every message is accounted for
+ * (ledger.ts): confirmed QoS 1 arrived, QoS 2 exactly once, everything the broker accepted for
+ * the board's session reached its app; QoS 0 losses are counted.
+ */
+export async function runChaos(options: ChaosOptions, logger: Logger, onCut: (done: number, cut: ChaosCut) => void = () => undefined): Promise<ChaosReport> {
+  const started = Date.now();
+  const random = seededRandom(options.seed);
+  const between = ([lo, hi]: [number, number]) => Math.round(lo + random() * (hi - lo));
+  const ledger = createLedger();
+  const state: ChaosAppState = { boot: 0, stopping: false };
+  const dir = await mkdtemp(join(tmpdir(), 'dl7450-chaos-'));
+  const cleanups: (() => Promise<unknown> | void)[] = [() => rm(dir, { recursive: true, force: true })];
+  const cuts: ChaosCut[] = [];
+  try {
+    let embedded: EmbeddedBroker | undefined;
+    if (!options.broker) {
+      embedded = await startEmbeddedBroker();
+      cleanups.unshift(() => embedded?.close());
+    }
+    const brokerUrl = options.broker ?? (embedded as EmbeddedBroker).url;
+    const ttyPath = join(dir, 'board0');
+    let board: Dl7450Board | undefined;
+    const config = parseConfig({ broker: brokerUrl.replace(/^mqtt:/, 'tcp:'), boards: [{ name: BOARD, port: `pty:${ttyPath}`, link: 'framed' }] }, 'chaos campaign');
+    const power = createVirtualPower({
+      get id() {
+        return board?.id ?? 'chaos-dl7450';
+      },
+      get state() {
+        return board?.state ?? 'off';
+      },
+      powerOn: () => (board as Dl7450Board).powerOn(),
+      powerOff: () => board?.powerOff(),
+    });
+    const daemon: Daemon = await startDaemon(config, logger, { power: () => power });
+    cleanups.unshift(() => daemon.stop());
+    const dut = daemon.boards.get(BOARD) as DaemonBoard;
+    const tracking = trackPubrecs(dut.packets$, ledger);
+    cleanups.unshift(() => tracking.unsubscribe());
+    // The bridge makes the pty when its board loop starts: the board's end appears at ttyPath.
+    if (!(await waitForPath(ttyPath, 10_000))) throw new Error(`the bridge's pty did not appear at ${ttyPath}`);
+    const line = createSerialportLink({ path: ttyPath, baudRate: 115200 });
+    await line.open();
+    cleanups.unshift(() => line.close());
+    board = createDl7450Board({ line, id: 'chaos-dl7450', bootDelayMs: 0, app: chaosApp(ledger, state, { window: 10, intervalMs: options.intervalMs }) });
+    cleanups.unshift(() => board?.close());
+    const backend = await startBackend(brokerUrl, ledger, { window: 10, intervalMs: options.intervalMs });
+    cleanups.unshift(() => backend.close());
+    await board.powerOn();
+    if (!(await until(() => dut.clients().length > 0, 30_000))) throw new Error('the board\'s app did not connect through the bridge within 30 s');
+
+    for (let i = 1; i <= options.cuts; i++) {
+      const uptimeMs = between(options.uptimeMs);
+      const offMs = between(options.offMs);
+      const profile = options.profiles[Math.floor(random() * options.profiles.length)];
+      await sleep(uptimeMs);
+      const timeline = await runPowerAction(BOARD, dut, 'cycle', { profile, offMs, settleMs: 0, willTimeoutMs: 10_000, returnTimeoutMs: 30_000 });
+      const will = timeline.steps.find((s) => s.step === 'will');
+      const cut: ChaosCut = { cut: i, uptimeMs, offMs, profile, ok: timeline.ok, ...(will && { willMs: will.atMs }), steps: timeline.steps.map((s) => `${s.step} +${s.atMs.toFixed(2)}ms ${s.detail}`) };
+      cuts.push(cut);
+      onCut(i, cut);
+    }
+
+    // Everything acknowledged gets its chance to arrive: no new traffic, then wait for the rest.
+    state.stopping = true;
+    backend.stopPublishing();
+    const drained = await until(() => ledger.unconfirmed(state.boot) === 0 && backend.unacknowledged === 0 && ledger.undelivered() === 0, options.drainMs);
+    // Late duplicates: a settle time after the counts stop moving.
+    await sleep(300);
+    const summary = ledger.summary();
+    const failures = [...summary.failures, ...cuts.filter((c) => !c.ok).map((c) => `cut ${c.cut}: ${c.steps.filter((s) => /^(error|will-missing)/.test(s)).join('; ') || 'its timeline failed'}`)];
+    if (!drained) failures.push(`after the last cut, not everything drained within ${options.drainMs} ms`);
+    const willMs = cuts.map((c) => c.willMs).filter((x): x is number => x !== undefined);
+    return {
+      seed: options.seed,
+      cuts: options.cuts,
+      profiles: options.profiles,
+      broker: options.broker ?? 'embedded',
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      boots: state.boot,
+      summary,
+      wills: { received: willMs.length, latenciesMs: willMs },
+      failures,
+      passed: failures.length === 0,
+      cutLog: cuts,
+    };
+  } finally {
+    for (const c of cleanups) {
+      try {
+        await c();
+      } catch {
+        // best effort: the report is decided
+      }
+    }
+  }
+}
+
+async function waitForPath(path: string, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await access(path).then(() => true, () => false)) return true;
+    if (Date.now() > end) return false;
+    await sleep(10);
+  }
+}
