@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Ledger, Qos } from './ledger.js';
-import { DOWN_TOPIC, UP_TOPIC } from './chaos-app.js';
+import type { ChaosNames } from './chaos-app.js';
 
 const decoder = new TextDecoder();
 
@@ -9,7 +9,7 @@ const decoder = new TextDecoder();
  * (QoS 2, so the broker's own delivery adds no duplicates) and publishes QoS 0/1/2 messages
  * for the board's persistent session, at most `window` unacknowledged at a time.
  */
-export async function startBackend(brokerUrl: string, ledger: Ledger, options: { window: number; intervalMs: number }) {
+export async function startBackend(brokerUrl: string, ledger: Ledger, names: ChaosNames, options: { window: number; intervalMs: number }) {
   const client: MqttClient = mqtt.connect(brokerUrl, { clientId: `dl7450-chaos-backend-${process.pid}`, clean: true, reconnectPeriod: 1000 });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
@@ -17,11 +17,11 @@ export async function startBackend(brokerUrl: string, ledger: Ledger, options: {
   });
   client.on('error', () => undefined);
   client.on('message', (topic, payload) => {
-    if (!topic.startsWith(`${UP_TOPIC}/`)) return;
+    if (!topic.startsWith(`${names.up}/`)) return;
     const id = (JSON.parse(decoder.decode(payload)) as { id?: string }).id;
     if (id) ledger.arrivedAtBroker(id);
   });
-  await client.subscribeAsync(`${UP_TOPIC}/#`, { qos: 2 });
+  await client.subscribeAsync(`${names.up}/#`, { qos: 2 });
   let n = 0;
   let unacknowledged = 0;
   let stopped = false;
@@ -31,7 +31,7 @@ export async function startBackend(brokerUrl: string, ledger: Ledger, options: {
     const id = `d${n++}`;
     ledger.sentDown(id, qos);
     unacknowledged++;
-    client.publish(`${DOWN_TOPIC}/${qos}`, JSON.stringify({ id }), { qos }, (error) => {
+    client.publish(`${names.down}/${qos}`, JSON.stringify({ id }), { qos }, (error) => {
       unacknowledged--;
       if (!error) ledger.accepted(id);
     });

@@ -1,10 +1,20 @@
 import { tsApp, type BoardApp } from '../../drivers/boards/apps/board-app.js';
 import type { Ledger, MessageId, Qos } from './ledger.js';
 
-export const CHAOS_CLIENT_ID = 'dl7450-chaos';
-export const UP_TOPIC = 'chaos/up';
-export const DOWN_TOPIC = 'chaos/down';
-export const WILL_TOPIC = 'chaos/status';
+/** The client id and topics of one campaign: its own, so campaigns sharing a broker never meet. */
+export interface ChaosNames {
+  clientId: string;
+  up: string;
+  down: string;
+  will: string;
+}
+
+let campaigns = 0;
+
+export function chaosNames(seed: number): ChaosNames {
+  const run = `${seed}-${process.pid}-${++campaigns}`;
+  return { clientId: `dl7450-chaos-${run}`, up: `chaos/${run}/up`, down: `chaos/${run}/down`, will: `chaos/${run}/status` };
+}
 
 export interface ChaosAppState {
   /** Boots so far; each boot's app numbers its messages u<boot>.<n>. */
@@ -27,10 +37,10 @@ const decoder = new TextDecoder();
  * will, subscribed to the downstream topic, publishing QoS 0/1/2 in turn. What its callbacks
  * see goes into the host-side ledger, which survives the board's RAM.
  */
-export function chaosApp(ledger: Ledger, state: ChaosAppState, options: ChaosAppOptions): BoardApp {
+export function chaosApp(ledger: Ledger, state: ChaosAppState, names: ChaosNames, options: ChaosAppOptions): BoardApp {
   return tsApp(({ mqtt }, signal) => {
     const boot = ++state.boot;
-    const client = new mqtt.MqttClient('tcp://chaos.example.com:1883', CHAOS_CLIENT_ID);
+    const client = new mqtt.MqttClient('tcp://chaos.example.com:1883', names.clientId);
     const pending = new Map<number, MessageId>();
     let connected = false;
     let n = 0;
@@ -46,9 +56,9 @@ export function chaosApp(ledger: Ledger, state: ChaosAppState, options: ChaosApp
     client.connect(
       (rc) => {
         connected = rc === 0;
-        if (connected) client.subscribe([`${DOWN_TOPIC}/#`, 2]);
+        if (connected) client.subscribe([`${names.down}/#`, 2]);
       },
-      { keep_alive: 10, will_topic: WILL_TOPIC, will_qos: 1, will_message: `boot ${boot} lost power` },
+      { keep_alive: 10, will_topic: names.will, will_qos: 1, will_message: `boot ${boot} lost power` },
     );
     return new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
@@ -57,7 +67,7 @@ export function chaosApp(ledger: Ledger, state: ChaosAppState, options: ChaosApp
           const qos = (n % 3) as Qos;
           const id = `u${boot}.${n++}`;
           ledger.published(id, qos, boot);
-          pending.set(client.publish(`${UP_TOPIC}/${qos}`, JSON.stringify({ id }), qos), id);
+          pending.set(client.publish(`${names.up}/${qos}`, JSON.stringify({ id }), qos), id);
         }
         timer = setTimeout(tick, options.intervalMs);
       };

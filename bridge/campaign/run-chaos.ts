@@ -12,7 +12,7 @@ import { createDl7450Board, type Dl7450Board } from '../../drivers/boards/dl7450
 import { createVirtualPower } from '../../drivers/power/virtual-power.js';
 import { seededRandom } from '../../streams/faults/line-faults.js';
 import { startBackend } from './backend.js';
-import { chaosApp, type ChaosAppState } from './chaos-app.js';
+import { chaosApp, chaosNames, type ChaosAppState } from './chaos-app.js';
 import { createLedger } from './ledger.js';
 import { trackPubrecs } from './pubrec-tracker.js';
 import type { ChaosCut, ChaosReport } from './chaos-report.js';
@@ -66,6 +66,7 @@ export async function runChaos(options: ChaosOptions, logger: Logger, onCut: (do
   const random = seededRandom(options.seed);
   const between = ([lo, hi]: [number, number]) => Math.round(lo + random() * (hi - lo));
   const ledger = createLedger();
+  const names = chaosNames(options.seed);
   const state: ChaosAppState = { boot: 0, stopping: false };
   const dir = await mkdtemp(join(tmpdir(), 'dl7450-chaos-'));
   const cleanups: (() => Promise<unknown> | void)[] = [() => rm(dir, { recursive: true, force: true })];
@@ -93,16 +94,16 @@ export async function runChaos(options: ChaosOptions, logger: Logger, onCut: (do
     const daemon: Daemon = await startDaemon(config, logger, { power: () => power });
     cleanups.unshift(() => daemon.stop());
     const dut = daemon.boards.get(BOARD) as DaemonBoard;
-    const tracking = trackPubrecs(dut.packets$, ledger);
+    const tracking = trackPubrecs(dut.packets$, ledger, names);
     cleanups.unshift(() => tracking.unsubscribe());
     // The bridge makes the pty when its board loop starts: the board's end appears at ttyPath.
     if (!(await waitForPath(ttyPath, 10_000))) throw new Error(`the bridge's pty did not appear at ${ttyPath}`);
     const line = createSerialportLink({ path: ttyPath, baudRate: 115200 });
     await line.open();
     cleanups.unshift(() => line.close());
-    board = createDl7450Board({ line, id: 'chaos-dl7450', bootDelayMs: 0, app: chaosApp(ledger, state, { window: 10, intervalMs: options.intervalMs }) });
+    board = createDl7450Board({ line, id: 'chaos-dl7450', bootDelayMs: 0, app: chaosApp(ledger, state, names, { window: 10, intervalMs: options.intervalMs }) });
     cleanups.unshift(() => board?.close());
-    const backend = await startBackend(brokerUrl, ledger, { window: 10, intervalMs: options.intervalMs });
+    const backend = await startBackend(brokerUrl, ledger, names, { window: 10, intervalMs: options.intervalMs });
     cleanups.unshift(() => backend.close());
     await board.powerOn();
     if (!(await until(() => dut.clients().length > 0, 30_000))) throw new Error('the board\'s app did not connect through the bridge within 30 s');

@@ -31,9 +31,14 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export async function runPowerAction(name: string, board: DaemonBoard, action: PowerAction, options: PowerActionOptions = {}, onStep: (s: TimelineStep) => void = () => undefined): Promise<Timeline> {
   const steps: TimelineStep[] = [];
-  const t0 = process.hrtime.bigint();
-  const since = (at: bigint = process.hrtime.bigint()) => Number(at - t0) / 1e6;
-  const add = (s: Omit<TimelineStep, 'atMs'> & { at?: bigint }): void => {
+  // Time 0 is the moment power is switched (the cut, or for "on" the power-on), not the setup
+  // before it: a will's atMs is its latency from the cut.
+  let t0: bigint | undefined;
+  const begin = (): void => {
+    t0 ??= process.hrtime.bigint();
+  };
+  const since = (at: bigint = process.hrtime.bigint()) => Number(at - (t0 ?? at)) / 1e6;
+  const add: Add = (s) => {
     const { at, ...rest } = s;
     const step = { ...rest, atMs: since(at) };
     steps.push(step);
@@ -43,9 +48,9 @@ export async function runPowerAction(name: string, board: DaemonBoard, action: P
   const timeline: Timeline = { board: name, action, ...(action !== 'on' && { profile }), startedAt: new Date().toISOString(), steps, ok: true };
   try {
     const before = board.clients();
-    if (action !== 'on') timeline.ok = (await cutPhase(board, before, profile, options, add)) && timeline.ok;
+    if (action !== 'on') timeline.ok = (await cutPhase(board, before, profile, options, add, begin)) && timeline.ok;
     if (action === 'cycle') await sleep(options.offMs ?? 1000);
-    if (action !== 'cut') timeline.ok = (await onPhase(board, before, options, add)) && timeline.ok;
+    if (action !== 'cut') timeline.ok = (await onPhase(board, before, options, add, begin)) && timeline.ok;
   } catch (error) {
     add({ step: 'error', detail: (error as Error).message });
     timeline.ok = false;
@@ -55,7 +60,7 @@ export async function runPowerAction(name: string, board: DaemonBoard, action: P
 
 type Add = (s: Omit<TimelineStep, 'atMs'> & { at?: bigint }) => void;
 
-async function cutPhase(board: DaemonBoard, clients: BoardClient[], profile: CutProfile, options: PowerActionOptions, add: Add): Promise<boolean> {
+async function cutPhase(board: DaemonBoard, clients: BoardClient[], profile: CutProfile, options: PowerActionOptions, add: Add, begin: () => void): Promise<boolean> {
   const due = clients.filter((c) => c.will);
   const wills: ObservedMessage[] = [];
   let arrived: (() => void) | undefined;
@@ -69,6 +74,7 @@ async function cutPhase(board: DaemonBoard, clients: BoardClient[], profile: Cut
     add({ step: 'broker-dropped', detail: `connection ${e.connId}${byConn.has(e.connId) ? ` (client ${byConn.get(e.connId)?.clientId})` : ''}: ${e.profile}`, clientId: byConn.get(e.connId)?.clientId });
   });
   try {
+    begin();
     await board.power.off();
     add({ step: 'cut', detail: `power off (${board.power.description})` });
     add({ step: 'link-lost', detail: 'the bridge was told at once (it cut the power)' });
@@ -101,7 +107,7 @@ async function cutPhase(board: DaemonBoard, clients: BoardClient[], profile: Cut
   }
 }
 
-async function onPhase(board: DaemonBoard, before: BoardClient[], options: PowerActionOptions, add: Add): Promise<boolean> {
+async function onPhase(board: DaemonBoard, before: BoardClient[], options: PowerActionOptions, add: Add, begin: () => void): Promise<boolean> {
   const limit = options.returnTimeoutMs ?? 90_000;
   const settleMs = options.settleMs ?? 1000;
   const expected = new Set(before.map((c) => c.clientId));
@@ -135,6 +141,7 @@ async function onPhase(board: DaemonBoard, before: BoardClient[], options: Power
     }),
   ];
   try {
+    begin();
     await board.power.on();
     add({ step: 'power-on', detail: `power on (${board.power.description})` });
     const start = Date.now();

@@ -1,5 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 
+const SETTLE_MS = 60;
+
 export interface ObservedMessage {
   topic: string;
   payload: Buffer;
@@ -20,5 +22,9 @@ export async function observeTopics(brokerUrl: string, topics: string[], onMessa
   client.on('error', () => undefined);
   client.on('message', (topic, payload) => onMessage({ topic, payload, at: process.hrtime.bigint() }));
   if (topics.length) await client.subscribeAsync(topics.map((t) => ({ topic: t, qos: 1 as const })).reduce((o, t) => ({ ...o, [t.topic]: { qos: t.qos } }), {}));
+  // Our kernel delays its ACK of the SUBACK (up to 40 ms on Linux); until it goes, a broker
+  // that keeps Nagle on (Mosquitto's default) holds a small will back, and the cut would be
+  // timed against a freshly made observer rather than a backend long connected.
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   return { close: () => client.endAsync(true).then(() => undefined) };
 }
