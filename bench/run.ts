@@ -2,8 +2,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { framedDecodeSection } from './framed-decode-report.js';
 import { bridgeLatencySection } from './bridge-latency/report.js';
+import { cutWillSection } from './cut-will/report.js';
 
-// npm run bench [-- --quick] [-- --only framed-decode|bridge-latency]: runs the benchmarks and
+// npm run bench [-- --quick] [-- --only framed-decode|bridge-latency|cut-will]: runs the benchmarks and
 // rewrites their sections of bench/RESULTS.md (machine, command, date). --quick prints only.
 
 const quick = process.argv.includes('--quick');
@@ -26,4 +27,5 @@ function section(name: string, text: string): void {
 
 if (wanted('framed-decode')) section('framed-decode', framedDecodeSection(quick, machine, progress));
 if (wanted('bridge-latency')) section('bridge-latency', await bridgeLatencySection(quick, machine, progress));
+if (wanted('cut-will')) section('cut-will', await cutWillSection(quick, machine, progress));
 if (!quick) writeFileSync(file, results);
