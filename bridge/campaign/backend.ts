@@ -6,8 +6,9 @@ const decoder = new TextDecoder();
 
 /**
  * The campaign's backend at the broker: one client that receives what the board publishes
- * (QoS 2, so the broker's own delivery adds no duplicates) and publishes QoS 0/1/2 messages
- * for the board's persistent session, at most `window` unacknowledged at a time.
+ * (QoS 2, so the broker's own delivery adds no duplicates; subscribed before the board boots)
+ * and, once started, publishes QoS 0/1/2 messages for the board's persistent session, at most
+ * `window` unacknowledged at a time.
  */
 export async function startBackend(brokerUrl: string, ledger: Ledger, names: ChaosNames, options: { window: number; intervalMs: number }) {
   const client: MqttClient = mqtt.connect(brokerUrl, { clientId: `dl7450-chaos-backend-${process.pid}`, clean: true, reconnectPeriod: 1000 });
@@ -25,7 +26,8 @@ export async function startBackend(brokerUrl: string, ledger: Ledger, names: Cha
   let n = 0;
   let unacknowledged = 0;
   let stopped = false;
-  const timer = setInterval(() => {
+  let timer: NodeJS.Timeout | undefined;
+  const tick = (): void => {
     if (stopped || unacknowledged >= options.window) return;
     const qos = (n % 3) as Qos;
     const id = `d${n++}`;
@@ -35,8 +37,12 @@ export async function startBackend(brokerUrl: string, ledger: Ledger, names: Cha
       unacknowledged--;
       if (!error) ledger.accepted(id);
     });
-  }, options.intervalMs);
+  };
   return {
+    /** Starts publishing to the board: once its session has the subscription, or the broker keeps nothing. */
+    startPublishing(): void {
+      timer ??= setInterval(tick, options.intervalMs);
+    },
     /** Publishes no more; what is in flight still completes. */
     stopPublishing(): void {
       stopped = true;

@@ -59,4 +59,20 @@ describe('campaign ledger', () => {
     expect(s.failures).toEqual([]);
     expect(s.down.lostAfterPubrec).toBe(1);
   });
+
+  it('names the cause when a lost message was sent while the broker held 20 unreleased QoS 2 of earlier boots', () => {
+    const l = createLedger();
+    l.published('u300.1', 1, 300);
+    l.confirmed('u300.1');
+    l.sentToBroker('u300.1', 20);
+    l.published('u300.4', 1, 300);
+    l.confirmed('u300.4');
+    l.sentToBroker('u300.4', 3);
+    const s = l.summary();
+    expect(s.failures).toEqual([
+      expect.stringMatching(/^up u300\.1 \(QoS 1\): on_publish confirmed it, the broker never delivered it: the broker's session then held 20 QoS 2 messages of earlier boots that the board, its RAM gone, can never release/),
+      'up u300.4 (QoS 1): on_publish confirmed it, the broker never delivered it (the broker\'s session then held 3 unreleased QoS 2 messages of earlier boots)',
+    ]);
+    expect(s.up.unreleasedMax).toBe(20);
+  });
 });

@@ -9,6 +9,12 @@ export type MessageId = string;
 interface Up {
   qos: Qos;
   boot: number;
+  /**
+   * QoS 2 messages of earlier boots the broker still held for the session when this one was
+   * sent: the board received PUBREC, then lost power before its PUBREL, and its new boot knows
+   * nothing of them. Mosquitto counts them against max_inflight_messages for good.
+   */
+  unreleased: number;
   /** on_publish(mid, 0) reached the app. */
   confirmed: boolean;
   /** Times the observer at the broker received it. */
@@ -44,8 +50,12 @@ export interface QosCounts {
   dropped: number;
 }
 
+/** Mosquitto's default max_inflight_messages, which also caps unfinished incoming QoS 2 per client. */
+export const MOSQUITTO_MAX_INFLIGHT = 20;
+
 export interface LedgerSummary {
-  up: Record<Qos, QosCounts>;
+  /** unreleasedMax: the most QoS 2 messages of earlier boots the broker held unreleased for the session. */
+  up: Record<Qos, QosCounts> & { unreleasedMax: number };
   /** lostAfterPubrec: QoS 2 messages the board acknowledged (PUBREC) and lost with its RAM: counted, not failed. */
   down: Record<Qos, QosCounts> & { lostAfterPubrec: number };
   /** Every broken guarantee, one line each (empty when the campaign passed). */
@@ -59,11 +69,16 @@ export function createLedger() {
   const down = new Map<MessageId, Down>();
   return {
     published(id: MessageId, qos: Qos, boot: number): void {
-      up.set(id, { qos, boot, confirmed: false, arrived: 0 });
+      up.set(id, { qos, boot, confirmed: false, arrived: 0, unreleased: 0 });
     },
     confirmed(id: MessageId): void {
       const m = up.get(id);
       if (m) m.confirmed = true;
+    },
+    /** The bridge passed `id` to the broker while the session held `unreleased` QoS 2 of earlier boots. */
+    sentToBroker(id: MessageId, unreleased: number): void {
+      const m = up.get(id);
+      if (m) m.unreleased = Math.max(m.unreleased, unreleased);
     },
     arrivedAtBroker(id: MessageId): void {
       const m = up.get(id);
@@ -103,7 +118,7 @@ export function createLedger() {
     },
     summary(): LedgerSummary {
       const failures: string[] = [];
-      const upCounts = { 0: emptyCounts(), 1: emptyCounts(), 2: emptyCounts() } as Record<Qos, QosCounts>;
+      const upCounts = { 0: emptyCounts(), 1: emptyCounts(), 2: emptyCounts(), unreleasedMax: 0 } as LedgerSummary['up'];
       for (const [id, m] of up) {
         const c = upCounts[m.qos];
         c.sent++;
@@ -113,8 +128,15 @@ export function createLedger() {
         if (m.qos === 0 && m.arrived === 0) c.dropped++;
         if (m.qos > 0 && m.confirmed && m.arrived === 0) {
           c.lost++;
-          failures.push(`up ${id} (QoS ${m.qos}): on_publish confirmed it, the broker never delivered it`);
+          const why =
+            m.unreleased >= MOSQUITTO_MAX_INFLIGHT
+              ? `: the broker's session then held ${m.unreleased} QoS 2 messages of earlier boots that the board, its RAM gone, can never release, and Mosquitto acknowledges and drops new ones beyond max_inflight_messages (20)`
+              : m.unreleased > 0
+                ? ` (the broker's session then held ${m.unreleased} unreleased QoS 2 messages of earlier boots)`
+                : '';
+          failures.push(`up ${id} (QoS ${m.qos}): on_publish confirmed it, the broker never delivered it${why}`);
         }
+        upCounts.unreleasedMax = Math.max(upCounts.unreleasedMax, m.unreleased);
         if (m.qos === 2 && m.arrived > 1) failures.push(`up ${id} (QoS 2): delivered ${m.arrived} times`);
       }
       const downCounts = { 0: emptyCounts(), 1: emptyCounts(), 2: emptyCounts(), lostAfterPubrec: 0 } as LedgerSummary['down'];

@@ -103,10 +103,18 @@ export async function runChaos(options: ChaosOptions, logger: Logger, onCut: (do
     cleanups.unshift(() => line.close());
     board = createDl7450Board({ line, id: 'chaos-dl7450', bootDelayMs: 0, app: chaosApp(ledger, state, names, { window: 10, intervalMs: options.intervalMs }) });
     cleanups.unshift(() => board?.close());
+    // The backend publishes only once the app's session has its subscription: before that the
+    // broker has nobody to keep messages for, and would rightly drop them.
+    let subscribed = false;
+    const suback = dut.packets$.subscribe((p) => {
+      if (p.direction === 'to-board' && p.packet.cmd === 'suback') subscribed = true;
+    });
+    cleanups.unshift(() => suback.unsubscribe());
     const backend = await startBackend(brokerUrl, ledger, names, { window: 10, intervalMs: options.intervalMs });
     cleanups.unshift(() => backend.close());
     await board.powerOn();
-    if (!(await until(() => dut.clients().length > 0, 30_000))) throw new Error('the board\'s app did not connect through the bridge within 30 s');
+    if (!(await until(() => subscribed, 30_000))) throw new Error('the board\'s app did not connect and subscribe through the bridge within 30 s');
+    backend.startPublishing();
 
     for (let i = 1; i <= options.cuts; i++) {
       const uptimeMs = between(options.uptimeMs);
