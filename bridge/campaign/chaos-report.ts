@@ -47,7 +47,7 @@ export function formatChaosReport(r: ChaosReport): string {
     '  acked: board -> broker, on_publish confirmed it to the app; broker -> board, the broker acknowledged it to the backend.',
     '  lost: acknowledged, never arrived (a broken guarantee); dropped: QoS 0 that never arrived (allowed).',
     `  QoS 2 downstream the board acknowledged (PUBREC) and lost with its RAM before PUBREL: ${r.summary.down.lostAfterPubrec} (counted, not failed).`,
-    `  QoS 2 upstream the broker's session held unreleased from earlier boots (PUBREC received, PUBREL lost with the RAM): up to ${r.summary.up.unreleasedMax}.`,
+    `  QoS 2 upstream the broker's session held unreleased from earlier boots (their PUBREL lost with the RAM): up to ${r.summary.up.unreleasedMax}; Mosquitto drops acknowledged publishes once 20 pile up.`,
     '',
     `wills: ${r.wills.received} received; cut -> will p50 ${ms(percentile(r.wills.latenciesMs, 50))}, p99 ${ms(percentile(r.wills.latenciesMs, 99))}, max ${ms(percentile(r.wills.latenciesMs, 100))}`,
   ];

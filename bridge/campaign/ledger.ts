@@ -11,8 +11,8 @@ interface Up {
   boot: number;
   /**
    * QoS 2 messages of earlier boots the broker still held for the session when this one was
-   * sent: the board received PUBREC, then lost power before its PUBREL, and its new boot knows
-   * nothing of them. Mosquitto counts them against max_inflight_messages for good.
+   * sent (at most): they reached it, then the board lost power before its PUBREL, and its new
+   * boot knows nothing of them. Mosquitto counts them against max_inflight_messages for good.
    */
   unreleased: number;
   /** on_publish(mid, 0) reached the app. */
@@ -130,9 +130,9 @@ export function createLedger() {
           c.lost++;
           const why =
             m.unreleased >= MOSQUITTO_MAX_INFLIGHT
-              ? `: the broker's session then held ${m.unreleased} QoS 2 messages of earlier boots that the board, its RAM gone, can never release, and Mosquitto acknowledges and drops new ones beyond max_inflight_messages (20)`
+              ? `: the broker's session then held up to ${m.unreleased} QoS 2 messages of earlier boots that the board, its RAM gone, can never release; with max_inflight_messages (20) of them, Mosquitto acknowledges new publishes and drops some`
               : m.unreleased > 0
-                ? ` (the broker's session then held ${m.unreleased} unreleased QoS 2 messages of earlier boots)`
+                ? ` (the broker's session then held up to ${m.unreleased} unreleased QoS 2 messages of earlier boots)`
                 : '';
           failures.push(`up ${id} (QoS ${m.qos}): on_publish confirmed it, the broker never delivered it${why}`);
         }
