@@ -1,19 +1,12 @@
 import net from 'node:net';
-import { access, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
 import { startMosquitto } from '../../hil-tests/support/mosquitto.js';
-import { parseConfig } from '../../bridge/config/parse-config.js';
-import { startDaemon, type DaemonBoard } from '../../bridge/daemon/daemon.js';
 import { createLogger } from '../../bridge/log.js';
 import { runPowerAction } from '../../bridge/strategies/power-action.js';
 import type { CutProfile } from '../../bridge/session/cut-profile.js';
-import { createSerialportLink } from '../../drivers/serial/serialport-link.js';
-import { createDl7450Board, type Dl7450Board } from '../../drivers/boards/dl7450/dl7450-board.js';
-import { createVirtualPower } from '../../drivers/power/virtual-power.js';
 import { observeTopics } from '../../bridge/strategies/will-observer.js';
+import { startVirtualRig } from '../../bridge/campaign/virtual-rig.js';
 import type { Dl7450MqttModule } from '../../drivers/boards/dl7450/mqtt-module-types.js';
 
 // Cut -> will at an observer, through the bridge's power strategy (rst and fin), next to the
@@ -26,7 +19,6 @@ export interface CutWillResult {
 }
 
 const quiet = createLogger('fatal', new Writable({ write: (_c, _e, done) => done() }));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The floor: CONNECT with a will on a raw socket, then reset it; ms until the observer has the will. */
 async function floorCut(port: number, i: number): Promise<number> {
@@ -48,39 +40,20 @@ async function floorCut(port: number, i: number): Promise<number> {
 }
 
 async function boardRig(port: number) {
-  const dir = await mkdtemp(join(tmpdir(), 'dl7450-cutwill-'));
-  const tty = join(dir, 'board0');
-  let board: Dl7450Board | undefined;
-  const power = createVirtualPower({
-    get id() {
-      return 'bench-board';
-    },
-    get state() {
-      return board?.state ?? 'off';
-    },
-    powerOn: () => (board as Dl7450Board).powerOn(),
-    powerOff: () => board?.powerOff(),
-  });
-  const config = parseConfig({ broker: `tcp://127.0.0.1:${port}`, boards: [{ name: 'b', port: `pty:${tty}`, link: 'framed' }] }, 'bench');
-  const daemon = await startDaemon(config, quiet, { power: () => power });
-  // The bridge makes its pty when the board's loop starts.
-  for (let i = 0; i < 500 && !(await access(tty).then(() => true, () => false)); i++) await sleep(10);
-  const line = createSerialportLink({ path: tty, baudRate: 115200 });
-  await line.open();
-  board = createDl7450Board({ line, id: 'bench-board', bootDelayMs: 0 });
+  const rig = await startVirtualRig({ brokerUrl: `mqtt://127.0.0.1:${port}`, boardId: 'bench-board', logger: quiet });
+  const { dut, board } = rig;
   await board.powerOn();
-  const dut = daemon.boards.get('b') as DaemonBoard;
   let n = 0;
   /** A client with a will on the booted board, connected through the bridge. */
   const connect = async (): Promise<void> => {
-    const c = new ((board as Dl7450Board).mqtt as Dl7450MqttModule).MqttClient('tcp://iot.example.com', `bench-board-${++n}`);
+    const c = new (board.mqtt as Dl7450MqttModule).MqttClient('tcp://iot.example.com', `bench-board-${++n}`);
     await new Promise<void>((resolve) => c.connect((rc) => rc === 0 && resolve(), { keep_alive: 60, will_topic: `bench/board/${n}`, will_qos: 1, will_message: 'gone' }));
   };
   await connect();
   return {
     /** One cut through the power strategy; ms from the cut to the will at its observer. */
     async cut(profile: CutProfile): Promise<number> {
-      const t = await runPowerAction('b', dut, 'cut', { profile });
+      const t = await runPowerAction('dut', dut, 'cut', { profile });
       const will = t.steps.find((s) => s.step === 'will');
       if (!t.ok || !will) throw new Error(`cut failed: ${t.steps.map((s) => `${s.step} ${s.detail}`).join('; ')}`);
       // This board runs no app: the bench boots it and connects the next client with a will itself.
@@ -88,12 +61,7 @@ async function boardRig(port: number) {
       await connect();
       return will.atMs;
     },
-    async stop() {
-      await board?.close();
-      await line.close();
-      await daemon.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop: rig.stop,
   };
 }
 

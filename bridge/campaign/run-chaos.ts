@@ -1,20 +1,13 @@
-import { access, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
-import { parseConfig } from '../config/parse-config.js';
-import { startDaemon, type Daemon, type DaemonBoard } from '../daemon/daemon.js';
 import type { Logger } from '../log.js';
 import type { CutProfile } from '../session/cut-profile.js';
 import { runPowerAction } from '../strategies/power-action.js';
-import { createSerialportLink } from '../../drivers/serial/serialport-link.js';
-import { createDl7450Board, type Dl7450Board } from '../../drivers/boards/dl7450/dl7450-board.js';
-import { createVirtualPower } from '../../drivers/power/virtual-power.js';
 import { seededRandom } from '../../streams/faults/line-faults.js';
 import { startBackend } from './backend.js';
 import { chaosApp, chaosNames, type ChaosAppState } from './chaos-app.js';
 import { createLedger } from './ledger.js';
 import { trackPubrecs } from './pubrec-tracker.js';
+import { startVirtualRig } from './virtual-rig.js';
 import type { ChaosCut, ChaosReport } from './chaos-report.js';
 
 export interface ChaosOptions {
@@ -42,7 +35,6 @@ export const DEFAULT_CHAOS: Omit<ChaosOptions, 'cuts' | 'seed'> = {
   drainMs: 20_000,
 };
 
-const BOARD = 'chaos-board';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function until(done: () => boolean, ms: number): Promise<boolean> {
@@ -68,8 +60,7 @@ export async function runChaos(options: ChaosOptions, logger: Logger, onCut: (do
   const ledger = createLedger();
   const names = chaosNames(options.seed);
   const state: ChaosAppState = { boot: 0, stopping: false };
-  const dir = await mkdtemp(join(tmpdir(), 'dl7450-chaos-'));
-  const cleanups: (() => Promise<unknown> | void)[] = [() => rm(dir, { recursive: true, force: true })];
+  const cleanups: (() => Promise<unknown> | void)[] = [];
   const cuts: ChaosCut[] = [];
   try {
     let embedded: EmbeddedBroker | undefined;
@@ -78,31 +69,11 @@ export async function runChaos(options: ChaosOptions, logger: Logger, onCut: (do
       cleanups.unshift(() => embedded?.close());
     }
     const brokerUrl = options.broker ?? (embedded as EmbeddedBroker).url;
-    const ttyPath = join(dir, 'board0');
-    let board: Dl7450Board | undefined;
-    const config = parseConfig({ broker: brokerUrl.replace(/^mqtt:/, 'tcp:'), boards: [{ name: BOARD, port: `pty:${ttyPath}`, link: 'framed' }] }, 'chaos campaign');
-    const power = createVirtualPower({
-      get id() {
-        return board?.id ?? 'chaos-dl7450';
-      },
-      get state() {
-        return board?.state ?? 'off';
-      },
-      powerOn: () => (board as Dl7450Board).powerOn(),
-      powerOff: () => board?.powerOff(),
-    });
-    const daemon: Daemon = await startDaemon(config, logger, { power: () => power });
-    cleanups.unshift(() => daemon.stop());
-    const dut = daemon.boards.get(BOARD) as DaemonBoard;
+    const rig = await startVirtualRig({ brokerUrl, boardId: 'chaos-dl7450', logger, app: chaosApp(ledger, state, names, { window: 10, intervalMs: options.intervalMs }) });
+    cleanups.unshift(() => rig.stop());
+    const { dut, board } = rig;
     const tracking = trackPubrecs(dut.packets$, ledger, names);
     cleanups.unshift(() => tracking.unsubscribe());
-    // The bridge makes the pty when its board loop starts: the board's end appears at ttyPath.
-    if (!(await waitForPath(ttyPath, 10_000))) throw new Error(`the bridge's pty did not appear at ${ttyPath}`);
-    const line = createSerialportLink({ path: ttyPath, baudRate: 115200 });
-    await line.open();
-    cleanups.unshift(() => line.close());
-    board = createDl7450Board({ line, id: 'chaos-dl7450', bootDelayMs: 0, app: chaosApp(ledger, state, names, { window: 10, intervalMs: options.intervalMs }) });
-    cleanups.unshift(() => board?.close());
     // The backend publishes only once the app's session has its subscription: before that the
     // broker has nobody to keep messages for, and would rightly drop them.
     let subscribed = false;
@@ -121,7 +92,7 @@ export async function runChaos(options: ChaosOptions, logger: Logger, onCut: (do
       const offMs = between(options.offMs);
       const profile = options.profiles[Math.floor(random() * options.profiles.length)];
       await sleep(uptimeMs);
-      const timeline = await runPowerAction(BOARD, dut, 'cycle', { profile, offMs, settleMs: 0, willTimeoutMs: 10_000, returnTimeoutMs: 30_000 });
+      const timeline = await runPowerAction('dut', dut, 'cycle', { profile, offMs, settleMs: 0, willTimeoutMs: 10_000, returnTimeoutMs: 30_000 });
       const will = timeline.steps.find((s) => s.step === 'will');
       const cut: ChaosCut = { cut: i, uptimeMs, offMs, profile, ok: timeline.ok, ...(will && { willMs: will.atMs }), steps: timeline.steps.map((s) => `${s.step} +${s.atMs.toFixed(2)}ms ${s.detail}`) };
       cuts.push(cut);
@@ -163,11 +134,3 @@ export async function runChaos(options: ChaosOptions, logger: Logger, onCut: (do
   }
 }
 
-async function waitForPath(path: string, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await access(path).then(() => true, () => false)) return true;
-    if (Date.now() > end) return false;
-    await sleep(10);
-  }
-}

@@ -1,12 +1,10 @@
-import { Writable } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { startSocatPair, type SocatPair } from '../../drivers/test-support/socat-pair.js';
 import { createSerialportLink } from '../../drivers/serial/serialport-link.js';
 import type { SerialLink } from '../../drivers/serial-link.js';
 import { createVirtualBoard, type VirtualBoard } from '../../drivers/boards/virtual-board.js';
-import { parseConfig } from '../../bridge/config/parse-config.js';
-import { startDaemon, type Daemon } from '../../bridge/daemon/daemon.js';
-import { createLogger } from '../../bridge/log.js';
+import type { Daemon } from '../../bridge/daemon/daemon.js';
+import { startTestDaemon } from './bridge-daemon.js';
 import type { TestBroker } from './test-broker-types.js';
 
 export type LinkMode = 'framed' | 'raw';
@@ -42,13 +40,7 @@ export function connected(client: MqttClient): Promise<mqtt.IConnackPacket> {
  * bridge daemon on the other end (framed or raw), a real broker behind it.
  */
 export async function startBridgeBench(broker: TestBroker, mode: LinkMode, count = 1, settings: Record<string, unknown> = {}): Promise<BridgeBench> {
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  let logs: Record<string, unknown>[] = [];
   const pairs: SocatPair[] = [];
   const clients: MqttClient[] = [];
   const boards: BenchBoard[] = [];
@@ -62,15 +54,13 @@ export async function startBridgeBench(broker: TestBroker, mode: LinkMode, count
   };
   try {
     for (let i = 0; i < count; i++) pairs.push(await startSocatPair());
-    const config = parseConfig(
-      {
-        broker: broker.url.replace(/^mqtt:/, 'tcp:'),
-        defaults: { link: mode, ...settings },
-        boards: pairs.map((p, i) => ({ name: `board${i}`, port: p.a })),
-      },
-      'bench',
+    const started = await startTestDaemon(
+      broker,
+      pairs.map((p, i) => ({ name: `board${i}`, port: p.a })),
+      { link: mode, ...settings },
     );
-    daemon = await startDaemon(config, createLogger('debug', sink));
+    daemon = started.daemon;
+    logs = started.logs;
     for (const [i, p] of pairs.entries()) {
       const line = createSerialportLink({ path: p.b, baudRate: 115200 });
       await line.open();
