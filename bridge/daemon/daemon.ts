@@ -9,6 +9,8 @@ import type { BoardConfig, BridgeConfig } from '../config/config-types.js';
 import type { Logger } from '../log.js';
 import type { PacketEvent, SessionEvent } from '../session/session-types.js';
 import type { CutProfile } from '../session/cut-profile.js';
+import type { PacketCapture } from '../../streams/timing/capture-types.js';
+import type { ClockEstimate } from '../../streams/timing/time-sync.js';
 import { createBrokerConnector } from './broker-connector.js';
 import { runListenBoard } from './listen-board.js';
 import { runSerialBoard, type BoardRunner } from './serial-board.js';
@@ -22,6 +24,10 @@ export interface DaemonBoard {
   readonly events$: Observable<SessionEvent>;
   /** Built only while subscribed. */
   readonly packets$: Observable<PacketEvent>;
+  /** Every packet with its timing stamps; built only while subscribed. */
+  readonly captures$: Observable<PacketCapture>;
+  /** Estimates the board's clock offset over the link's TIME channel (framed links). */
+  syncClock(samples?: number): Promise<ClockEstimate>;
   /** Its MQTT clients connected now. */
   clients(): BoardClient[];
   /** It just lost power: its broker connections end now, as `profile` says (default its own). */
@@ -91,6 +97,8 @@ export async function startDaemon(config: BridgeConfig, logger: Logger, options:
       power: options.power?.(config) ?? createPowerFromSpec(config.power, name),
       events$: runner.events$.asObservable(),
       packets$: runner.packets$,
+      captures$: runner.captures$,
+      syncClock: (samples) => runner.syncClock(samples),
       clients: tracker.clients,
       cut: (profile) => runner.cut(profile),
     });

@@ -49,7 +49,13 @@ export async function runListenBoard(board: BoardConfig, connectBroker: BrokerCo
   return {
     events$,
     packets$: sessions$.pipe(switchMap((set) => merge(...[...set].map((s) => s.packets$)))),
+    captures$: sessions$.pipe(switchMap((set) => merge(...[...set].map((s) => s.captures$)))),
     address,
+    // One clock per board; any of its framed links measures it.
+    syncClock: (samples) => {
+      const framed = [...sessions].find((s) => s.syncClock);
+      return framed?.syncClock?.(samples) ?? Promise.reject(new Error(`board ${board.name}: clock sync needs a framed link that is up`));
+    },
     cut: (profile) => sessions.forEach((s) => s.cut(profile)),
     async stop() {
       accepting.unsubscribe();

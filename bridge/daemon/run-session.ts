@@ -19,7 +19,7 @@ export function startSession(
   const deps = {
     name,
     line,
-    settings: { maxPacketBytes: board.maxPacketBytes, queueBytes: board.queueBytes, stallTimeoutMs: board.stallTimeoutMs, cutProfile: board.cutProfile },
+    settings: { maxPacketBytes: board.maxPacketBytes, queueBytes: board.queueBytes, stallTimeoutMs: board.stallTimeoutMs, cutProfile: board.cutProfile, captureSecrets: board.captureSecrets },
     connectBroker,
     logger,
     cutter,

@@ -8,6 +8,8 @@ import type { Logger } from '../log.js';
 import type { BrokerConnector, PacketEvent, RunningSession, SessionEvent } from '../session/session-types.js';
 import type { CutProfile } from '../session/cut-profile.js';
 import { createCutter } from '../session/lingering.js';
+import type { PacketCapture } from '../../streams/timing/capture-types.js';
+import type { ClockEstimate } from '../../streams/timing/time-sync.js';
 import { startSession } from './run-session.js';
 
 const RETRY_MIN_MS = 1000;
@@ -23,6 +25,10 @@ export interface BoardRunner {
   readonly events$: Subject<SessionEvent>;
   /** Every packet of the board's sessions, built only while subscribed (it costs per packet). */
   readonly packets$: Observable<PacketEvent>;
+  /** The same packets with their timing stamps, built only while subscribed. */
+  readonly captures$: Observable<PacketCapture>;
+  /** The board's clock against the host's, over the link's TIME channel (framed, link up). */
+  syncClock(samples?: number): Promise<ClockEstimate>;
   /** The board just lost power: its broker connections end now, as `profile` says. */
   cut(profile?: CutProfile): void;
   stop(): Promise<void>;
@@ -102,6 +108,8 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
   return {
     events$,
     packets$: session$.pipe(switchMap((s) => s?.packets$ ?? EMPTY)),
+    captures$: session$.pipe(switchMap((s) => s?.captures$ ?? EMPTY)),
+    syncClock: (samples) => session?.syncClock?.(samples) ?? Promise.reject(new Error(`board ${board.name}: clock sync needs a framed link that is up`)),
     cut: (profile) => session?.cut(profile),
     async stop() {
       stopped = true;

@@ -8,6 +8,30 @@ import type { CutProfile } from './cut-profile.js';
 import { packetSummary } from './packet-summary.js';
 import type { BrokerFailure, PacketEvent, SessionDeps, SessionEvent } from './session-types.js';
 import type { Logger } from '../log.js';
+import type { LineStamps } from '../../streams/timing/line-arrival.js';
+import type { PacketCapture, ToBrokerStamps } from '../../streams/timing/capture-types.js';
+import { hrNow } from '../../streams/timing/clock.js';
+import { toBoardCapture, toBrokerCapture } from '../../streams/timing/packet-capture.js';
+
+/** A broker packet's stamps so far, and where the rest is filled in once it is on the line. */
+export interface ToBoardTiming {
+  brokerReceived: bigint;
+  parsed: bigint;
+  /** The link took it (`queued`) and the line write of its last frame completed (`drained`). */
+  done(queued: bigint, drained: bigint): void;
+}
+
+interface TimedWrite {
+  calling(): void;
+  flushed(at: bigint): void;
+}
+
+/** Where timed packets go while someone watches (it costs a copy and a callback per packet). */
+export interface CaptureSink {
+  next(capture: PacketCapture): void;
+  /** Keep CONNECT passwords in captures: only when the user asked for it. */
+  keepSecrets?: boolean;
+}
 
 /** What a connection needs from its session: the way to the board and the flow signals. */
 export interface ConnectionHost {
@@ -15,8 +39,10 @@ export interface ConnectionHost {
   emit(event: SessionEvent): void;
   /** Where parsed packets go, when someone watches; undefined otherwise (it costs per packet). */
   packets(): Subject<PacketEvent> | undefined;
+  /** Where timed packets go, when someone watches; undefined otherwise. */
+  captures?(): CaptureSink | undefined;
   /** Sends one whole MQTT packet (its original bytes) to the board. */
-  toBoard(bytes: Buffer): void;
+  toBoard(bytes: Buffer, timing?: ToBoardTiming): void;
   /** The connection's broker socket is congested (hold the board's credit) or drained. */
   blocked(blocked: boolean): void;
   /** The board -> host direction is congested: new broker sockets start paused. */
@@ -46,7 +72,7 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
   let version: ProtocolVersion = 4;
   let broker: BrokerLink | undefined;
   let gate: ReturnType<typeof createBrokerReadGate> | undefined;
-  let pending: Buffer[] | undefined = []; // board packets while the broker connection opens
+  let pending: { bytes: Buffer; timed?: TimedWrite }[] | undefined = []; // board packets while the broker connection opens
   let done = false;
   let connectSeen = false;
   let disconnectSent = false;
@@ -74,8 +100,18 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
     return packet;
   };
 
-  const writeToBroker = (bytes: Buffer): void => {
-    if (!(broker as BrokerLink).write(bytes)) host.blocked(true);
+  const writeToBroker = (bytes: Buffer, timed?: TimedWrite): void => {
+    timed?.calling();
+    if (!(broker as BrokerLink).write(bytes, timed?.flushed)) host.blocked(true);
+  };
+
+  /** A timed board packet's last two stamps; its capture is complete once the socket flushed it. */
+  const onFlushed = (sink: CaptureSink, packet: Packet, bytes: Buffer, stamps: Omit<ToBrokerStamps, 'writeCalled' | 'flushed'>): TimedWrite => {
+    let writeCalled = 0n;
+    return {
+      calling: () => void (writeCalled = hrNow()),
+      flushed: (flushed) => sink.next(toBrokerCapture(connId, packet, bytes, { ...stamps, writeCalled, flushed }, sink.keepSecrets)),
+    };
   };
 
   /** Ends this connection: broker dropped without DISCONNECT (its will fires), board told. */
@@ -129,7 +165,15 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
           if (e.type === 'error') return fail(Reason.PROTOCOL_ERROR, `broker sent ${e.error} MQTT: ${e.detail}`);
           const packet = parse(fromBroker, e.bytes, 'to-board');
           if (!packet) return;
-          host.toBoard(e.bytes);
+          const sink = host.captures?.();
+          if (sink) {
+            const brokerReceived = b.readAt.at;
+            const parsed = hrNow();
+            const bytes = e.bytes;
+            host.toBoard(bytes, { brokerReceived, parsed, done: (serialQueued, serialDrained) => sink.next(toBoardCapture(connId, packet, bytes, { brokerReceived, parsed, serialQueued, serialDrained }, sink.keepSecrets)) });
+          } else {
+            host.toBoard(e.bytes);
+          }
           gate?.fromBroker(packet.cmd, e.bytes.length);
         }),
         b.drain$.subscribe(() => host.blocked(false)),
@@ -144,19 +188,21 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
       host.emit({ type: 'opened', connId, url: connected.url });
       const queued = pending ?? [];
       pending = [];
-      for (const bytes of queued) writeToBroker(bytes);
+      for (const p of queued) writeToBroker(p.bytes, p.timed);
       pending = undefined;
       if (!b.congested) host.blocked(false);
     },
-    /** A whole packet from the board. */
-    fromBoard(bytes: Buffer): void {
+    /** A whole packet from the board; `line`: when it came off the serial line, if known. */
+    fromBoard(bytes: Buffer, line?: LineStamps): void {
       if (done) return;
       const packet = parse(fromBoard, bytes, 'to-broker');
       if (!packet) return;
       if (packet.cmd === 'connect') connectSeen = true;
       else if (packet.cmd === 'pingreq') gate?.pingSent();
-      if (pending) pending.push(bytes);
-      else writeToBroker(bytes);
+      const sink = line && host.captures?.();
+      const timed = sink ? onFlushed(sink, packet, bytes, { ...(line as LineStamps), parsed: hrNow() }) : undefined;
+      if (pending) pending.push({ bytes, timed });
+      else writeToBroker(bytes, timed);
       if (packet.cmd === 'disconnect') {
         disconnectSent = true;
         host.disconnected?.();

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { fromEvent, Observable, share, takeUntil } from 'rxjs';
 import { splitRawMqtt, type RawMqttEvent } from '../../streams/mqtt/raw-mqtt-split.js';
+import { hrNow, stampArrival, type ArrivalCell } from '../../streams/timing/clock.js';
 import type { CutProfile } from './cut-profile.js';
 
 export interface BrokerLinkOptions {
@@ -36,27 +37,53 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
   // writev instead of one syscall each: per-packet writes halved QoS 0 throughput.
   let corked = false;
   let muted = false; // a silent cut: the socket stays, nothing more crosses it
+  // Timed writes of this turn: flushed when the uncork's writev took them all (what the kernel
+  // got, when); otherwise when their write callbacks say so. Node defers those callbacks past
+  // the rest of the turn, which would charge the bridge for whatever else ran meanwhile.
+  let timed: { flushed?: (at: bigint) => void }[] = [];
   const uncork = (): void => {
     corked = false;
     socket.uncork();
+    if (timed.length === 0) return;
+    const batch = timed;
+    timed = [];
+    if (socket.writableLength !== 0) return;
+    const at = hrNow();
+    for (const t of batch) {
+      t.flushed?.(at);
+      t.flushed = undefined;
+    }
   };
+  const readAt: ArrivalCell = { at: 0n };
   const packets$: Observable<RawMqttEvent> = fromEvent(socket, 'data', (chunk: Buffer) => chunk).pipe(
     takeUntil(close$),
+    stampArrival(readAt),
     splitRawMqtt({ maxPacketBytes: options.maxPacketBytes, stallTimeoutMs: options.stallTimeoutMs }),
     share(),
   );
   return {
     packets$,
+    /** When the socket read that completed the packet packets$ is emitting arrived. */
+    readAt,
     drain$: fromEvent(socket, 'drain'),
-    /** Queues bytes for the broker; false when the socket is congested (wait for drain$). */
-    write(bytes: Buffer): boolean {
+    /**
+     * Queues bytes for the broker; false when the socket is congested (wait for drain$).
+     * `flushed` is called once the socket handed them to the kernel, with the time it did.
+     */
+    write(bytes: Buffer, flushed?: (at: bigint) => void): boolean {
       if (socket.destroyed || muted) return false;
       if (!corked) {
         corked = true;
         socket.cork();
         process.nextTick(uncork);
       }
-      return socket.write(bytes);
+      if (!flushed) return socket.write(bytes);
+      const t: { flushed?: (at: bigint) => void } = { flushed };
+      timed.push(t);
+      return socket.write(bytes, (error) => {
+        if (!error) t.flushed?.(hrNow());
+        t.flushed = undefined;
+      });
     },
     pause: () => socket.pause(),
     resume: () => socket.resume(),

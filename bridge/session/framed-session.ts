@@ -7,6 +7,11 @@ import { HOST_MTU, HOST_WINDOW } from '../../streams/link/defaults.js';
 import { reassembleMqtt, type MqttMessage } from '../../streams/mqtt/mqtt-reassemble.js';
 import { creditGate, type CreditEvent } from '../../streams/flow/credit-gate.js';
 import { createBoardConnection, type BoardConnection } from './board-connection.js';
+import { createLineStamper } from '../../streams/timing/line-arrival.js';
+import { createTxDrainStamper } from '../../streams/timing/tx-drain.js';
+import { hrNow } from '../../streams/timing/clock.js';
+import type { PacketCapture } from '../../streams/timing/capture-types.js';
+import { createTimeSyncRequester, type ClockEstimate } from '../../streams/timing/time-sync.js';
 import { DEFAULT_CUT_PROFILE, type CutProfile } from './cut-profile.js';
 import { createCutter } from './lingering.js';
 import type { BrokerFailure, PacketEvent, RunningSession, SessionDeps, SessionEvent } from './session-types.js';
@@ -28,6 +33,10 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
   const log = deps.logger.child({ board: deps.name });
   const events$ = new Subject<SessionEvent>();
   const packets$ = new Subject<PacketEvent>();
+  const captures$ = new Subject<PacketCapture>();
+  const captureSink = { next: (c: PacketCapture) => captures$.next(c), keepSecrets: deps.settings.captureSecrets ?? false };
+  const lineStamper = createLineStamper();
+  const txStamper = createTxDrainStamper();
   const commands = new Subject<LinkCommand>();
   const credit = new Subject<CreditEvent>();
   const connections = new Map<number, BoardConnection>();
@@ -45,9 +54,17 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
     maxRetries: deps.settings.maxRetries,
     ownsChunks: true,
     scheduler: deps.scheduler,
+    stamper: lineStamper,
+    onFrameWritten: (frame, written) => txStamper.wrote(frame, written),
   }).pipe(share());
+  const timeSync = createTimeSyncRequester({ send: (payload) => commands.next({ type: 'send', channel: Channel.TIME, payload }), scheduler: deps.scheduler });
 
   const ctrl = (msg: CtrlMessage) => commands.next({ type: 'send', channel: Channel.CTRL, payload: encodeCtrl(msg) });
+
+  const forget = (connId: number): void => {
+    credit.next({ type: 'forget', key: connId });
+    txStamper.forget(connId);
+  };
 
   const cutter = deps.cutter ?? createCutter();
   const boardProfile = deps.settings.cutProfile ?? DEFAULT_CUT_PROFILE;
@@ -56,14 +73,14 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
     for (const [connId, c] of connections) {
       if (profile) cutter.cut(c, detail, profile);
       else c.close(detail);
-      credit.next({ type: 'forget', key: connId });
+      forget(connId);
     }
     connections.clear();
   };
 
   const open = (connId: number, url: string): void => {
     connections.get(connId)?.close('the board opened this connection id again');
-    credit.next({ type: 'forget', key: connId });
+    forget(connId);
     const clog = log.child({ conn: connId });
     const connection = createBoardConnection(
       connId,
@@ -71,7 +88,14 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
         deps,
         emit: (e) => events$.next(e),
         packets: () => (packets$.observed ? packets$ : undefined),
-        toBoard: (packet) => commands.next({ type: 'send-mqtt', connId, packet }),
+        captures: () => (captures$.observed ? captureSink : undefined),
+        toBoard: (packet, timing) => {
+          if (timing) {
+            const queued = hrNow();
+            txStamper.expect(connId, packet, (drained) => timing.done(queued, drained));
+          }
+          commands.next({ type: 'send-mqtt', connId, packet });
+        },
         blocked: (blocked) => credit.next({ type: 'blocked', key: connId, blocked }),
         boardCongested: () => boardCongested,
         // 4 MiB with the default queue: a megabyte download at 115200 baud keeps its pings.
@@ -79,7 +103,7 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
         ended: (reason, text) => {
           if (connections.get(connId) !== connection) return;
           connections.delete(connId);
-          credit.next({ type: 'forget', key: connId });
+          forget(connId);
           ctrl({ type: 'closed', connId, reason, text });
           events$.next({ type: 'closed', connId, reason, text });
         },
@@ -95,7 +119,7 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
       (failure: BrokerFailure) => {
         if (connections.get(connId) !== connection) return;
         connections.delete(connId);
-        credit.next({ type: 'forget', key: connId });
+        forget(connId);
         const reason = failure.reason ?? Reason.BROKER_UNREACHABLE;
         ctrl({ type: 'open-failed', connId, reason, text: failure.message });
         events$.next({ type: 'open-failed', connId, reason, text: failure.message });
@@ -110,7 +134,7 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
     if (msg.type === 'close') {
       const c = connections.get(msg.connId);
       connections.delete(msg.connId);
-      credit.next({ type: 'forget', key: msg.connId });
+      forget(msg.connId);
       c?.close('the board closed the connection');
       ctrl({ type: 'closed', connId: msg.connId, reason: Reason.NORMAL, text: 'closed as requested' });
       return;
@@ -126,7 +150,7 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
       else log.warn({ conn: m.connId, detail: m.detail }, 'bad MQTT frame for no open connection');
       return;
     }
-    if (c) return c.fromBoard(m.bytes);
+    if (c) return c.fromBoard(m.bytes, lineStamper.take(m.connId));
     log.warn({ conn: m.connId }, 'MQTT for a connection that is not open');
     ctrl({ type: 'closed', connId: m.connId, reason: Reason.UNKNOWN_CONNECTION, text: 'no such connection' });
   };
@@ -151,12 +175,14 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
       case 'deliver':
         if (out.channel === Channel.CTRL) return onCtrl(out.payload);
         if (out.channel === Channel.LOG) return log.info({ text: out.payload.toString('utf8') }, 'board log');
+        if (out.channel === Channel.TIME) return timeSync.received(out.payload, hrNow());
         return;
       case 'console':
         log.info({ text: out.text }, 'board console');
         return events$.next({ type: 'console', text: out.text });
       case 'dropped':
-        return log.debug({ reason: out.reason, bytes: out.bytes }, 'line noise dropped');
+        log.debug({ reason: out.reason, bytes: out.bytes }, 'line noise dropped');
+        return events$.next({ type: 'line-dropped', reason: out.reason, bytes: out.bytes });
       case 'link-error':
         return log.warn({ detail: out.detail }, 'link protocol error');
       default:
@@ -189,6 +215,7 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
       .pipe(
         filter((o): o is Deliver => o.type === 'deliver' && o.channel === Channel.MQTT),
         tap((o) => o.payload.length > 0 && credit.next({ type: 'frame', key: o.payload[0] })),
+        lineStamper.fragments(),
       )
       .subscribe(mqttFrames),
   ];
@@ -196,6 +223,8 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
   return {
     events$: events$.asObservable(),
     packets$: packets$.asObservable(),
+    captures$: captures$.asObservable(),
+    syncClock: (samples?: number): Promise<ClockEstimate> => timeSync.estimate(samples),
     cut(profile = boardProfile) {
       log.info({ cut: profile, connections: connections.size }, 'power cut: every connection ends');
       dropAll('the board lost power', profile);
@@ -208,6 +237,8 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
       reassembly?.unsubscribe();
       events$.complete();
       packets$.complete();
+      captures$.complete();
+      timeSync.stop();
     },
   };
 }

@@ -4,7 +4,9 @@ import { seekConnect } from '../../streams/mqtt/seek-connect.js';
 import { hysteresis } from '../../streams/flow/hysteresis.js';
 import { trackedWrites } from '../../streams/flow/tracked-writes.js';
 import { Reason } from '../../streams/link/protocol.js';
-import { createBoardConnection, type BoardConnection } from './board-connection.js';
+import { createBoardConnection, type BoardConnection, type ToBoardTiming } from './board-connection.js';
+import { hrNow, stampArrival, type ArrivalCell } from '../../streams/timing/clock.js';
+import type { PacketCapture } from '../../streams/timing/capture-types.js';
 import { DEFAULT_CUT_PROFILE, type CutProfile } from './cut-profile.js';
 import { createCutter } from './lingering.js';
 import type { BrokerFailure, PacketEvent, RunningSession, SessionDeps, SessionEvent } from './session-types.js';
@@ -31,7 +33,12 @@ export function runRawSession(deps: RawSessionDeps): RunningSession {
   const log = deps.logger.child({ board: deps.name, conn: 0 });
   const events$ = new Subject<SessionEvent>();
   const packets$ = new Subject<PacketEvent>();
-  const toLine = new Subject<Buffer>();
+  const captures$ = new Subject<PacketCapture>();
+  const captureSink = { next: (c: PacketCapture) => captures$.next(c), keepSecrets: deps.settings.captureSecrets ?? false };
+  // A raw line has no frames: a packet's first and last byte both get the time of the read
+  // that completed it.
+  const lineReadAt: ArrivalCell = { at: 0n };
+  const toLine = new Subject<{ bytes: Buffer; timing?: ToBoardTiming; queued: bigint }>();
   const queueBytes = deps.settings.queueBytes ?? DEFAULT_QUEUE_BYTES;
   let connection: BoardConnection | undefined;
   let lineCongested = false;
@@ -48,7 +55,8 @@ export function runRawSession(deps: RawSessionDeps): RunningSession {
         deps,
         emit: (e) => events$.next(e),
         packets: () => (packets$.observed ? packets$ : undefined),
-        toBoard: (bytes) => toLine.next(bytes),
+        captures: () => (captures$.observed ? captureSink : undefined),
+        toBoard: (bytes, timing) => toLine.next({ bytes, timing, queued: timing ? hrNow() : 0n }),
         blocked: (blocked) => reading(!blocked),
         boardCongested: () => lineCongested,
         pingReadAheadBytes: 0, // one byte stream: a PINGRESP read early would still queue behind the rest
@@ -91,6 +99,7 @@ export function runRawSession(deps: RawSessionDeps): RunningSession {
     cycle?.unsubscribe();
     cycle = deps.line.data$
       .pipe(
+        stampArrival(lineReadAt),
         seekConnect((bytes) => log.debug({ bytes }, 'skipped bytes before a CONNECT')),
         splitRawMqtt({ maxPacketBytes: deps.settings.maxPacketBytes, stallTimeoutMs: deps.settings.stallTimeoutMs, scheduler: deps.scheduler }),
       )
@@ -103,7 +112,10 @@ export function runRawSession(deps: RawSessionDeps): RunningSession {
           connection = undefined;
         }
         connection ??= connect();
-        if (e.type === 'packet') return connection.fromBoard(e.bytes);
+        if (e.type === 'packet') {
+          const at = lineReadAt.at;
+          return connection.fromBoard(e.bytes, captures$.observed ? { serialFirst: at, serialLast: at, decoded: at } : undefined);
+        }
         const reason = e.error === 'too-large' ? Reason.PACKET_TOO_LARGE : Reason.PROTOCOL_ERROR;
         connection.protocolError(reason, `${e.error} MQTT from the board: ${e.detail}`);
       });
@@ -119,7 +131,16 @@ export function runRawSession(deps: RawSessionDeps): RunningSession {
       else connection?.resume();
     }),
     toLine
-      .pipe(trackedWrites((bytes: Buffer) => deps.line.write(bytes), (bytes) => bytes.length))
+      .pipe(
+        trackedWrites(
+          ({ bytes, timing, queued }) => {
+            const written = deps.line.write(bytes);
+            if (timing) written.then(() => timing.done(queued, hrNow()), () => undefined);
+            return written;
+          },
+          (w) => w.bytes.length,
+        ),
+      )
       .subscribe((w) => {
         if (w.type === 'pending') pending.next(w.bytes);
       }),
@@ -129,6 +150,7 @@ export function runRawSession(deps: RawSessionDeps): RunningSession {
   return {
     events$: events$.asObservable(),
     packets$: packets$.asObservable(),
+    captures$: captures$.asObservable(),
     cut(profile = boardProfile) {
       log.info({ cut: profile }, 'power cut: the connection ends');
       if (connection) cutter.cut(connection, 'the board lost power', profile);
@@ -144,6 +166,7 @@ export function runRawSession(deps: RawSessionDeps): RunningSession {
       for (const s of subs) s.unsubscribe();
       events$.complete();
       packets$.complete();
+      captures$.complete();
     },
   };
 }

@@ -5,6 +5,8 @@ import type { Logger } from '../log.js';
 import type { SerialLink } from '../../drivers/serial-link.js';
 import type { CutProfile } from './cut-profile.js';
 import type { Cutter } from './lingering.js';
+import type { PacketCapture } from '../../streams/timing/capture-types.js';
+import type { ClockEstimate } from '../../streams/timing/time-sync.js';
 
 /** A broker connection could not be made; `reason` is a link protocol Reason code. */
 export interface BrokerFailure extends Error {
@@ -26,6 +28,8 @@ export interface SessionSettings {
   /** Bytes queued toward the board before its broker sockets are paused. */
   queueBytes?: number;
   stallTimeoutMs: number;
+  /** Keep CONNECT passwords in timing captures (the user asked for it); default false. */
+  captureSecrets?: boolean;
   /** What the broker sees when the board dies (cut-profile.ts); default fin. */
   cutProfile?: CutProfile;
 }
@@ -54,6 +58,8 @@ export type SessionEvent =
   | { type: 'open-failed'; connId: number; reason: number; text: string }
   | { type: 'closed'; connId: number; reason: number; text: string }
   | { type: 'console'; text: string }
+  /** Bytes on the line that were not a frame: noise, a CRC error, a half frame from a power cut. */
+  | { type: 'line-dropped'; reason: string; bytes: number }
   | { type: 'protocol-error'; connId: number; detail: string }
   /** The board's CONNECT went by (never its password or will message). */
   | { type: 'mqtt-connect'; connId: number; clientId: string; keepalive: number; clean: boolean; will?: { topic: string; qos: number } }
@@ -72,6 +78,10 @@ export interface RunningSession {
   readonly events$: import('rxjs').Observable<SessionEvent>;
   /** Every packet, for whoever watches (built only while someone does: it costs per packet). */
   readonly packets$: import('rxjs').Observable<PacketEvent>;
+  /** Every packet with its timing stamps (streams/timing); like packets$, built only while watched. */
+  readonly captures$: import('rxjs').Observable<PacketCapture>;
+  /** Estimates the board's clock offset over the link's TIME channel (framed links only). */
+  syncClock?(samples?: number): Promise<ClockEstimate>;
   /**
    * The board just lost power (the bridge cut it, or found out): every broker connection is
    * dropped at once as `profile` says (default: the board's), without waiting for the link to

@@ -1,6 +1,7 @@
 import { endWith, ignoreElements, merge, Observable, share, takeUntil, tap } from 'rxjs';
 import { deframe } from '../framing/deframe.js';
-import { encodeFrame } from '../framing/frame.js';
+import { encodeFrame, type Frame } from '../framing/frame.js';
+import type { LineStamper } from '../timing/line-arrival.js';
 import type { LineFaults } from '../faults/line-faults.js';
 import { linkEndpoint, type LinkCommand, type LinkEndpointOptions, type LinkOutput } from './link-endpoint.js';
 
@@ -17,6 +18,10 @@ export interface LinkOverLineOptions extends LinkEndpointOptions {
   lineFaults?: LineFaults;
   /** A write the line refused; the line's own state reports why. Ignored by default. */
   onWriteError?: (error: unknown) => void;
+  /** Stamps when frames come off the line (streams/timing). */
+  stamper?: LineStamper;
+  /** Each frame handed to the line, and its write settling (for drain stamps). */
+  onFrameWritten?: (frame: Frame, written: Promise<void>) => void;
 }
 
 /**
@@ -26,21 +31,30 @@ export interface LinkOverLineOptions extends LinkEndpointOptions {
  * `tx` included, after the frame was handed to the line. commands$ should be hot (a Subject).
  */
 export function linkOverLine(line: ByteLine, commands$: Observable<LinkCommand>, options: LinkOverLineOptions): Observable<LinkOutput> {
-  const { ownsChunks, lineFaults, onWriteError, ...endpoint } = options;
+  const { ownsChunks, lineFaults, onWriteError, stamper, onFrameWritten, ...endpoint } = options;
   const refused = onWriteError ?? (() => undefined);
-  const send = (bytes: Buffer) => void line.write(bytes).catch(refused);
+  const send = (bytes: Buffer): Promise<void> => {
+    const written = line.write(bytes);
+    written.catch(refused);
+    return written;
+  };
   return new Observable<LinkOutput>((subscriber) => {
     const commands = commands$.pipe(share());
     const finished$ = commands.pipe(ignoreElements(), endWith(true));
-    const bytes$ = line.data$.pipe(deframe({ maxPayload: endpoint.mtu, ownsChunks }), takeUntil(finished$));
+    const deframed$ = stamper
+      ? line.data$.pipe(stamper.chunks(), deframe({ maxPayload: endpoint.mtu, ownsChunks }), stamper.frames())
+      : line.data$.pipe(deframe({ maxPayload: endpoint.mtu, ownsChunks }));
+    const bytes$ = deframed$.pipe(takeUntil(finished$));
     return merge(bytes$, commands)
       .pipe(
         linkEndpoint(endpoint),
         tap((out) => {
           if (out.type !== 'tx') return;
           const wire = encodeFrame(out.frame);
-          if (lineFaults) for (const bytes of lineFaults(wire)) send(bytes);
-          else send(wire);
+          let written: Promise<void> | undefined;
+          if (lineFaults) for (const bytes of lineFaults(wire)) written = send(bytes);
+          else written = send(wire);
+          if (onFrameWritten && written) onFrameWritten(out.frame, written);
         }),
       )
       .subscribe(subscriber);
