@@ -10,6 +10,8 @@ import { runCommand, runHelp } from './cli/run-command.js';
 import { simCommand, simHelp } from './cli/sim-command.js';
 import { powerCommand, powerHelp } from './cli/power-command.js';
 import { chaosCommand, chaosHelp } from './cli/chaos-command.js';
+import { profileCommand, profileHelp } from './cli/profile-command.js';
+import { reportCommand, reportHelp } from './cli/report-command.js';
 
 type Command = { run: (argv: string[]) => Promise<number>; help: string; summary: string };
 
@@ -18,6 +20,8 @@ const commands: Record<string, Command> = {
   sim: { run: simCommand, help: simHelp, summary: 'a virtual DL-7450 behind a pty, in its own process, for run --port to attach to' },
   power: { run: powerCommand, help: powerHelp, summary: 'cut, restore or cycle a board\'s power through the running bridge, with the will timeline' },
   chaos: { run: chaosCommand, help: chaosHelp, summary: 'a seeded power-cut campaign, every message accounted for (virtual board)' },
+  report: { run: reportCommand, help: reportHelp, summary: 'latency report from a profile trace: percentile table, HTML with curves, CSV' },
+  profile: { run: profileCommand, help: profileHelp, summary: 'latency profile through the bridge (virtual board): percentiles, trace, pcapng, HTML report' },
   demo: { run: demoCommand, help: demoHelp, summary: 'embedded broker + virtual board + bridge: traffic both ways and a will (nothing to install)' },
   selftest: { run: selftestCommand, help: selftestHelp, summary: 'link self-test over a real pty with injected faults (no board, no broker)' },
   ports: { run: portsCommand, help: portsHelp, summary: 'list serial ports with USB ids and serial numbers' },

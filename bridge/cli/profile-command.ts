@@ -1,0 +1,120 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../log.js';
+import { runProfile } from '../profile/run-profile.js';
+import { writeTrace } from '../profile/write-trace.js';
+import { buildHistograms } from '../profile/latency-histograms.js';
+import { formatNs, percentilesCsv, renderPercentileTable } from '../profile/percentile-table.js';
+import { renderHtmlReport } from '../profile/html-report.js';
+import { writePcapngFile } from '../profile/pcapng-writer.js';
+import type { TraceHeader, TraceWorkload } from '../profile/trace-format.js';
+import { parseNumberOption } from './parse-number.js';
+import { parseDurationMs } from './parse-duration.js';
+import { createProgress } from './progress.js';
+import { UsageError } from './usage-error.js';
+
+export const profileHelp = `dl7450-bridge profile [--rate N] [--size B[,B...]] [--qos 0|1|2] [--direction up|down|both]
+                      [--duration T] [--broker URL] [--out DIR]
+
+Latency profile: a virtual DL-7450 behind the bridge (framed link on a pty) exchanges messages
+with a host client through a broker on an open-loop schedule, while the bridge stamps every
+packet. Prints the percentiles (p50, p90, p99, p99.9, max) end to end and per segment — the
+board, serial in, bridge in, broker, bridge out, serial out — and writes to DIR:
+
+  trace.jsonl       every packet's stamps, every MQTT flow, every message (dl7450-bridge report reads it)
+  percentiles.csv   the table, in nanoseconds
+  capture.pcapng    the tunnelled packets as MQTT over TCP, for Wireshark / tshark
+  report.html       percentile curves and latency over time; opens offline
+
+  --rate N          messages per second, per direction (default 200)
+  --size B,...      payload sizes in bytes, used in turn (default 64; at least 20 carry the stamps)
+  --qos Q           0, 1 or 2 (default 1)
+  --direction D     up (board -> host), down (host -> board) or both (default both)
+  --duration T      how long the schedule runs: 10s, 500ms, 2m (default 5s)
+  --broker URL      mqtt://host:port of a broker to go through (default: an embedded one)
+  --out DIR         where the files go (default: profile-<date>-<time> in this folder)
+  --capture-secrets keep CONNECT passwords in the trace and pcapng (they are replaced by default)
+  --log-level L     the bridge's log on stderr (default warn)
+
+Latency is measured from the time each message was scheduled, so a stall counts against every
+message it held up (no coordinated omission). Exit codes: 0 done, 1 failed, 2 bad options.`;
+
+function workloadFrom(values: Record<string, string | boolean | undefined>): TraceWorkload {
+  const str = (k: string) => values[k] as string | undefined;
+  const qos = parseNumberOption('qos', str('qos'), 1, 0, 2);
+  if (!Number.isInteger(qos)) throw new UsageError(`--qos must be 0, 1 or 2, got "${str('qos')}"`);
+  const direction = str('direction') ?? 'both';
+  if (direction !== 'up' && direction !== 'down' && direction !== 'both') throw new UsageError(`--direction must be up, down or both, got "${direction}"`);
+  const sizes = (str('size') ?? '64').split(',').map((s) => parseNumberOption('size', s.trim(), 64, 20, 1_000_000));
+  return {
+    rate: parseNumberOption('rate', str('rate'), 200, 1, 100_000),
+    sizes: sizes.map(Math.round),
+    qos: qos as 0 | 1 | 2,
+    direction,
+    durationMs: parseDurationMs('duration', str('duration'), 5000),
+  };
+}
+
+const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+
+export async function profileCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rate: { type: 'string' },
+      size: { type: 'string' },
+      qos: { type: 'string' },
+      direction: { type: 'string' },
+      duration: { type: 'string' },
+      broker: { type: 'string' },
+      out: { type: 'string' },
+      'capture-secrets': { type: 'boolean' },
+      'log-level': { type: 'string' },
+    },
+    strict: true,
+  });
+  const workload = workloadFrom(values);
+  if (values.broker !== undefined && !/^(mqtt|tcp):\/\//.test(values.broker)) throw new UsageError(`--broker must be mqtt://host:port, got "${values.broker}"`);
+  const dir = values.out ?? `profile-${stamp()}`;
+  await mkdir(dir, { recursive: true });
+  const logger = createLogger(values['log-level'] ?? 'warn');
+  const progress = createProgress(1, 'profile');
+  let bar = progress;
+  const run = await runProfile({
+    workload,
+    brokerUrl: values.broker?.replace(/^tcp:/, 'mqtt:'),
+    captureSecrets: values['capture-secrets'] ?? false,
+    logger,
+    progress: (sent, total) => {
+      if (sent === 1) bar = createProgress(total, 'profile');
+      bar.update(sent);
+    },
+  });
+  bar.finish();
+  const header = run.records[0] as TraceHeader;
+  const clock = 'error' in run.clock ? `clock sync failed: ${run.clock.error}` : `board clock offset ${formatNs(run.clock.offsetNs)} ± ${formatNs(run.clock.boundNs)} (${run.clock.samples} TIME exchanges; same clock: a virtual board)`;
+  const histograms = buildHistograms(run.records);
+  const paths = { trace: join(dir, 'trace.jsonl'), csv: join(dir, 'percentiles.csv'), pcapng: join(dir, 'capture.pcapng'), html: join(dir, 'report.html') };
+  await writeTrace(paths.trace, run.records);
+  await writeFile(paths.csv, percentilesCsv(histograms));
+  const pcapPackets = await writePcapngFile(paths.pcapng, run.records, BigInt(header.t0EpochNs));
+  await writeFile(paths.html, renderHtmlReport(run.records, { title: `profile ${header.startedAt}`, histograms }));
+  const w = workload;
+  process.stdout.write(
+    [
+      `workload: ${w.rate} msg/s ${w.direction}, QoS ${w.qos}, ${w.sizes.join('/')} B, ${w.durationMs} ms`,
+      clock,
+      `messages: ${run.sent} sent, ${run.received} received, ${run.lost} lost; MQTT flows left open: ${run.unclosed}`,
+      '',
+      renderPercentileTable(histograms),
+      '',
+      `trace:   ${paths.trace}`,
+      `csv:     ${paths.csv}`,
+      `pcapng:  ${paths.pcapng} (${pcapPackets} MQTT packets)`,
+      `report:  ${paths.html}`,
+      '',
+    ].join('\n'),
+  );
+  return run.lost > 0 ? 1 : 0;
+}

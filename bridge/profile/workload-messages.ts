@@ -1,0 +1,68 @@
+import type { IPublishPacket } from 'mqtt-packet';
+import { createOnePacketParser } from '../../streams/mqtt/mqtt-parse.js';
+import type { PacketCapture } from '../../streams/timing/capture-types.js';
+import { decodeWorkloadPayload } from './workload-payload.js';
+import type { TraceLoss, TraceMessage } from './trace-format.js';
+
+export interface MessageEnds {
+  dir: 'up' | 'down';
+  qos: number;
+  /** seq -> size, for every message the schedule sent. */
+  sizes: Map<number, number>;
+  intended: Map<number, bigint>;
+  sent: Map<number, bigint>;
+  received: Map<number, bigint>;
+  topic: string;
+}
+
+/** The bridge's capture of each workload PUBLISH, by sequence number (first copy wins). */
+export function capturesBySeq(captures: PacketCapture[], topic: string, dir: PacketCapture['dir']): Map<number, PacketCapture> {
+  const parser = createOnePacketParser(4);
+  const found = new Map<number, PacketCapture>();
+  for (const c of captures) {
+    if (c.dir !== dir || c.cmd !== 'publish') continue;
+    const p = parser.parse(c.bytes);
+    if (p instanceof Error || (p as IPublishPacket).topic !== topic) continue;
+    const m = decodeWorkloadPayload((p as IPublishPacket).payload as Buffer);
+    if (m && !found.has(m.seq)) found.set(m.seq, c);
+  }
+  return found;
+}
+
+/**
+ * Each workload message end to end, from its scheduled time, with where the time went: the
+ * schedule's own lag, then the bridge's stamps when the bridge captured the message, else
+ * one stretch for the whole path. The segments telescope to latencyNs.
+ */
+export function workloadMessages(ends: MessageEnds, captured: Map<number, PacketCapture>, t0: bigint): { messages: TraceMessage[]; losses: TraceLoss[] } {
+  const rel = (t: bigint) => Number(t - t0);
+  const messages: TraceMessage[] = [];
+  const losses: TraceLoss[] = [];
+  for (const [seq, intended] of ends.intended) {
+    const sent = ends.sent.get(seq);
+    const received = ends.received.get(seq);
+    if (sent === undefined || received === undefined) {
+      losses.push({ kind: 'loss', seq, dir: ends.dir, intended: rel(intended) });
+      continue;
+    }
+    const points: [string, bigint][] = [['schedule', sent]];
+    const c = captured.get(seq);
+    if (c?.dir === 'to-broker') {
+      const s = c.stamps;
+      points.push(['board', s.serialFirst], ['serialIn', s.serialLast], ['bridgeIn', s.flushed], ['broker', received]);
+    } else if (c?.dir === 'to-board') {
+      const s = c.stamps;
+      points.push(['broker', s.brokerReceived], ['bridgeOut', s.serialQueued], ['serialOut', s.serialDrained], ['board', received]);
+    } else {
+      points.push(['path', received]);
+    }
+    let last = intended;
+    const segments = points.map(([name, at]) => {
+      const ns = Number(at - last);
+      last = at;
+      return { name, ns };
+    });
+    messages.push({ kind: 'message', seq, dir: ends.dir, qos: ends.qos, size: ends.sizes.get(seq) ?? 0, intended: rel(intended), sent: rel(sent), received: rel(received), latencyNs: Number(received - intended), segments });
+  }
+  return { messages, losses };
+}
