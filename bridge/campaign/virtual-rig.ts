@@ -24,7 +24,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * connections going to `brokerUrl`, and the board's power switched by the daemon's power
  * strategy as a bench driver would. The board is left off.
  */
-export async function startVirtualRig(options: { brokerUrl: string; boardId: string; app?: BoardApp; logger: Logger }): Promise<VirtualRig> {
+export async function startVirtualRig(options: { brokerUrl: string; boardId: string; app?: BoardApp; logger: Logger; captureSecrets?: boolean }): Promise<VirtualRig> {
   const dir = await mkdtemp(join(tmpdir(), 'dl7450-rig-'));
   const tty = join(dir, 'board0');
   let board: Dl7450Board | undefined;
@@ -37,7 +37,7 @@ export async function startVirtualRig(options: { brokerUrl: string; boardId: str
     powerOn: () => (board as Dl7450Board).powerOn(),
     powerOff: () => board?.powerOff(),
   });
-  const config = parseConfig({ broker: options.brokerUrl.replace(/^mqtt:/, 'tcp:'), boards: [{ name: 'dut', port: `pty:${tty}`, link: 'framed' }] }, 'virtual rig');
+  const config = parseConfig({ broker: options.brokerUrl.replace(/^mqtt:/, 'tcp:'), boards: [{ name: 'dut', port: `pty:${tty}`, link: 'framed', captureSecrets: options.captureSecrets ?? false }] }, 'virtual rig');
   const daemon = await startDaemon(config, options.logger, { power: () => power });
   const cleanups: (() => Promise<unknown>)[] = [() => daemon.stop(), () => rm(dir, { recursive: true, force: true })];
   const stop = async (): Promise<void> => {

@@ -9,6 +9,8 @@ import { startControlServer } from '../control/control-server.js';
 import { controlHandlers } from '../control/control-handlers.js';
 import { ownControlPath } from '../control/control-path.js';
 import type { BridgeConfig } from '../config/config-types.js';
+import { createBridgeMetrics } from '../metrics/bridge-metrics.js';
+import { MetricsListenError, parseMetricsListen, startMetricsServer } from '../metrics/metrics-server.js';
 
 export const runHelp = `dl7450-bridge run --port <line> [--link framed|raw] [--broker <url>]
 dl7450-bridge run --config <bench.yaml>
@@ -26,6 +28,9 @@ MQTT clients and tunnels their packets both ways, until Ctrl-C.
   --log-level L     fatal, error, warn, info (default), debug, trace — JSON lines on stderr
   --control PATH    the control socket that dl7450-bridge power talks to (default: <pid>.sock in
                     $XDG_RUNTIME_DIR/dl7450-bridge/, else in the temp folder; power finds it by board)
+  --metrics [H:]P   serve Prometheus metrics at http://H:P/metrics (H default 127.0.0.1: another host
+                    makes them reachable from the network; P 0 = any free port); overrides the
+                    bench file's metrics:
 
 Exit codes: 0 stopped by a signal, 1 failed to start, 2 bad options or config.`;
 
@@ -43,7 +48,7 @@ async function resolveConfig(values: Record<string, string | undefined>): Promis
 export async function runCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { port: { type: 'string' }, link: { type: 'string' }, broker: { type: 'string' }, config: { type: 'string' }, 'log-level': { type: 'string' }, control: { type: 'string' } },
+    options: { port: { type: 'string' }, link: { type: 'string' }, broker: { type: 'string' }, config: { type: 'string' }, 'log-level': { type: 'string' }, control: { type: 'string' }, metrics: { type: 'string' } },
     strict: true,
   });
   let config: BridgeConfig;
@@ -53,12 +58,26 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
+  const metricsListen = values.metrics ?? config.metrics;
+  if (values.metrics !== undefined) checkMetricsOption(values.metrics);
   const logger = createLogger(values['log-level'] ?? config.log.level);
   const daemon = await startDaemon(config, logger);
+  // Watching starts before any await, so no board's first link-up goes uncounted.
+  const metrics = metricsListen === undefined ? undefined : createBridgeMetrics(daemon, { logger });
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   let control: Awaited<ReturnType<typeof startControlServer>>;
   try {
     control = await startControlServer(values.control ?? (await ownControlPath()), controlHandlers(daemon), logger);
   } catch (error) {
+    metrics?.stop();
+    await daemon.stop();
+    throw error;
+  }
+  try {
+    if (metrics && metricsListen !== undefined) metricsServer = await startMetricsServer(metricsListen, metrics.registry, logger);
+  } catch (error) {
+    metrics?.stop();
+    await control.close();
     await daemon.stop();
     throw error;
   }
@@ -69,11 +88,24 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(`board ${board.name}: ${where} (${board.link})\n`);
   }
   process.stdout.write(`control socket: ${control.path} (dl7450-bridge power cut|on|cycle <board>)\n`);
+  if (metricsServer) process.stdout.write(`metrics: ${metricsServer.url}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  await metricsServer?.close();
+  metrics?.stop();
   await control.close();
   await daemon.stop();
   return 0;
+}
+
+/** A bad --metrics is a usage error, found before anything starts. */
+export function checkMetricsOption(value: string): void {
+  try {
+    parseMetricsListen(value);
+  } catch (error) {
+    if (error instanceof MetricsListenError) throw new UsageError(`--metrics: ${error.message}`);
+    throw error;
+  }
 }

@@ -21,6 +21,7 @@ export const BUILT_IN_BOARD_SETTINGS = {
   stallTimeoutMs: 30_000,
   connectTimeoutMs: 5_000,
   cutProfile: 'fin',
+  captureSecrets: false,
 } as const;
 
 export const BUILT_IN_BROKER = 'embedded';

@@ -11,6 +11,7 @@ import type { BrokerTarget } from './config-types.js';
 import { portSpecProblem } from './port-spec.js';
 import { CUT_PROFILES } from '../session/cut-profile.js';
 import type { PowerSpec } from '../../drivers/power/power-from-spec.js';
+import { MetricsListenError, parseMetricsListen } from '../metrics/metrics-server.js';
 
 // The raw document, as written: nothing filled in yet (resolve-config does that). Every schema
 // words its own error, so that a message reads "expected X, got Y" whatever zod found.
@@ -59,6 +60,7 @@ const boardSettings = {
   stallTimeoutMs: timeoutMs,
   connectTimeoutMs: timeoutMs,
   cutProfile: z.enum(CUT_PROFILES, { error: expected(`one of ${CUT_PROFILES.join(', ')}`) }),
+  captureSecrets: z.boolean({ error: expected('true or false') }),
 };
 
 const object = <T extends z.core.$ZodLooseShape>(shape: T, what = 'an object') => z.strictObject(shape, { error: expected(what) });
@@ -71,6 +73,7 @@ const defaultsSchema = object({
   stallTimeoutMs: boardSettings.stallTimeoutMs.optional(),
   connectTimeoutMs: boardSettings.connectTimeoutMs.optional(),
   cutProfile: boardSettings.cutProfile.optional(),
+  captureSecrets: boardSettings.captureSecrets.optional(),
 });
 
 const text = (what: string) => z.string({ error: expected(what) }).min(1, { error: expected(what) });
@@ -144,11 +147,25 @@ const boardSchema = object({
   ...defaultsSchema.shape,
 });
 
+// YAML reads `metrics: 9464` as a number: taken as the port alone.
+const metricsListen = z.union([z.string(), z.int()], { error: expected('[host:]port such as "127.0.0.1:9464"') }).transform((value, ctx) => {
+  const listen = String(value);
+  try {
+    parseMetricsListen(listen);
+    return listen;
+  } catch (error) {
+    if (!(error instanceof MetricsListenError)) throw error;
+    ctx.issues.push({ code: 'custom', message: error.message, input: value });
+    return z.NEVER;
+  }
+});
+
 export const configSchema = object(
   {
     broker: brokerTarget.optional(),
     log: object({ level: z.enum(LOG_LEVELS, { error: expected(`one of ${LOG_LEVELS.join(', ')}`) }).optional() }).optional(),
     defaults: defaultsSchema.optional(),
+    metrics: metricsListen.optional(),
     boards: z
       .array(boardSchema, { error: expected('a list of boards') })
       .min(1, { error: () => 'expected at least one board' }),

@@ -24,6 +24,8 @@ export interface BoardSettings {
   connectTimeoutMs: number;
   /** What the broker sees when the board dies (bridge/session/cut-profile.ts). */
   cutProfile: CutProfile;
+  /** Keep CONNECT passwords in timing captures (profile traces, pcapng); redacted by default. */
+  captureSecrets: boolean;
 }
 
 /** One board, every setting resolved: explicit, else `defaults:`, else built in. */
@@ -42,5 +44,7 @@ export interface BridgeConfig {
   source: string;
   broker: BrokerTarget;
   log: { level: LogLevel };
+  /** Where GET /metrics is served, `[host:]port` (bridge/metrics); absent: not served. */
+  metrics?: string;
   boards: BoardConfig[];
 }

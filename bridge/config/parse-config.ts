@@ -44,10 +44,11 @@ function resolve(raw: RawConfig, source: string): BridgeConfig {
       stallTimeoutMs: board.stallTimeoutMs ?? defaults.stallTimeoutMs,
       connectTimeoutMs: board.connectTimeoutMs ?? defaults.connectTimeoutMs,
       cutProfile: board.cutProfile ?? defaults.cutProfile,
+      captureSecrets: board.captureSecrets ?? defaults.captureSecrets,
       power: board.power ?? { driver: 'none' },
     }),
   );
-  return { source, broker, log: { level: raw.log?.level ?? BUILT_IN_LOG_LEVEL }, boards };
+  return { source, broker, log: { level: raw.log?.level ?? BUILT_IN_LOG_LEVEL }, ...(raw.metrics !== undefined && { metrics: raw.metrics }), boards };
 }
 
 /** Two boards cannot share a name (logs, captures) nor a port (one line, one board). */
