@@ -63,5 +63,11 @@ describe('renderHtmlReport', () => {
     expect(page).toContain('Losses: 0.');
     expect(count(page, /<svg/g)).toBe(0);
     expect(renderHtmlReport([])).toContain('no header');
+    expect(page).toContain('MQTT flows left open: 0.');
+  });
+
+  it('lists the MQTT flows left open, escaped', () => {
+    const page = renderHtmlReport([syntheticHeader(), { kind: 'unclosed', flow: 'publish-qos2', conn: 3, id: 9, packets: 2 }, { kind: 'unclosed', flow: '<ping>', conn: 1, packets: 1 }]);
+    expect(page).toContain('MQTT flows left open: 2: publish-qos2 id 9 (conn 3), &#60;ping&#62; (conn 1).');
   });
 });

@@ -56,7 +56,9 @@ function countsHtml(records: readonly TraceRecord[]): string {
   const packets = new Map<string, { 'to-broker': number; 'to-board': number }>();
   const losses = { up: 0, down: 0 };
   let messages = 0;
+  const unclosed: string[] = [];
   for (const r of records) {
+    if (r.kind === 'unclosed') unclosed.push(`${r.flow}${r.id !== undefined ? ` id ${r.id}` : ''} (conn ${r.conn})`);
     if (r.kind === 'packet') {
       const row = packets.get(r.cmd) ?? { 'to-broker': 0, 'to-board': 0 };
       row[r.dir] = (row[r.dir] ?? 0) + 1;
@@ -68,7 +70,9 @@ function countsHtml(records: readonly TraceRecord[]): string {
   const summary = messages === 0
     ? '<p><strong>No messages</strong> in this trace (no workload message was received).</p>'
     : `<p>${messages} messages received.</p>`;
-  const lossLine = `<p>Losses: ${lost}${lost ? ` (up ${losses.up}, down ${losses.down})` : ''}.</p>`;
+  const lossLine =
+    `<p>Losses: ${lost}${lost ? ` (up ${losses.up}, down ${losses.down})` : ''}.</p>` +
+    `<p>MQTT flows left open: ${unclosed.length}${unclosed.length ? `: ${e(unclosed.slice(0, 20).join(', '))}${unclosed.length > 20 ? ', …' : ''}` : ''}.</p>`;
   const packetRows = [...packets]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([cmd, n]) => `<tr><td>${e(cmd)}</td><td>${n['to-broker']}</td><td>${n['to-board']}</td></tr>`)
