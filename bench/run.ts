@@ -3,8 +3,9 @@ import { cpus, release, totalmem } from 'node:os';
 import { framedDecodeSection } from './framed-decode-report.js';
 import { bridgeLatencySection } from './bridge-latency/report.js';
 import { cutWillSection } from './cut-will/report.js';
+import { captureOverheadSection } from './capture-overhead/report.js';
 
-// npm run bench [-- --quick] [-- --only framed-decode|bridge-latency|cut-will]: runs the benchmarks and
+// npm run bench [-- --quick] [-- --only framed-decode|bridge-latency|cut-will|capture-overhead]: runs the benchmarks and
 // rewrites their sections of bench/RESULTS.md (machine, command, date). --quick prints only.
 
 const quick = process.argv.includes('--quick');
@@ -28,4 +29,5 @@ function section(name: string, text: string): void {
 if (wanted('framed-decode')) section('framed-decode', framedDecodeSection(quick, machine, progress));
 if (wanted('bridge-latency')) section('bridge-latency', await bridgeLatencySection(quick, machine, progress));
 if (wanted('cut-will')) section('cut-will', await cutWillSection(quick, machine, progress));
+if (wanted('capture-overhead')) section('capture-overhead', await captureOverheadSection(quick, machine, progress));
 if (!quick) writeFileSync(file, results);
