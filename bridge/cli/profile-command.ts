@@ -3,6 +3,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../log.js';
 import { runProfile } from '../profile/run-profile.js';
+import { runEchoProfile } from '../profile/run-echo-profile.js';
+import { loadConfig } from '../config/load-config.js';
+import { configFromCli } from '../config/config-from-cli.js';
+import { ConfigError } from '../config/config-error.js';
+import type { BridgeConfig } from '../config/config-types.js';
 import { writeTrace } from '../profile/write-trace.js';
 import { buildHistograms } from '../profile/latency-histograms.js';
 import { formatNs, percentilesCsv, renderPercentileTable } from '../profile/percentile-table.js';
@@ -16,10 +21,13 @@ import { UsageError } from './usage-error.js';
 
 export const profileHelp = `dl7450-bridge profile [--rate N] [--size B[,B...]] [--qos 0|1|2] [--direction up|down|both]
                       [--duration T] [--broker URL] [--out DIR]
+dl7450-bridge profile --port <line> | --config <bench.yaml> [--board NAME] [--echo-prefix P] [...]
 
-Latency profile: a virtual DL-7450 behind the bridge (framed link on a pty) exchanges messages
-with a host client through a broker on an open-loop schedule, while the bridge stamps every
-packet. Prints the percentiles (p50, p90, p99, p99.9, max) end to end and per segment — the
+Latency profile. Without --port/--config: a virtual DL-7450 behind the bridge (framed link on a
+pty) exchanges messages with a host client through a broker on an open-loop schedule, while the
+bridge stamps every packet. With --port or --config: a board of yours (physical, or sim) that
+runs hil-tests/apps/echo_app.py; the host sends echo commands and times the round trips, split
+at the bridge's stamps. Prints the percentiles (p50, p90, p99, p99.9, max) end to end and per segment — the
 board, serial in, bridge in, broker, bridge out, serial out — and writes to DIR:
 
   trace.jsonl       every packet's stamps, every MQTT flow, every message (dl7450-bridge report reads it)
@@ -33,6 +41,9 @@ board, serial in, bridge in, broker, bridge out, serial out — and writes to DI
   --direction D     up (board -> host), down (host -> board) or both (default both)
   --duration T      how long the schedule runs: 10s, 500ms, 2m (default 5s)
   --broker URL      mqtt://host:port of a broker to go through (default: an embedded one)
+  --port L          the board's line, as for run (a tty, pty:..., tcp://...), framed link
+  --config FILE     a bench file; --board picks the board (default: the first)
+  --echo-prefix P   echo_app.py's topic prefix (default dl7450/echo)
   --out DIR         where the files go (default: profile-<date>-<time> in this folder)
   --capture-secrets keep CONNECT passwords in the trace and pcapng (they are replaced by default)
   --log-level L     the bridge's log on stderr (default warn)
@@ -56,6 +67,16 @@ function workloadFrom(values: Record<string, string | boolean | undefined>): Tra
   };
 }
 
+async function benchConfig(values: Record<string, string | boolean | undefined>): Promise<BridgeConfig> {
+  try {
+    if (typeof values.config === 'string') return await loadConfig(values.config);
+    return configFromCli({ port: values.port as string, link: 'framed', broker: values.broker as string | undefined });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 
 export async function profileCommand(argv: string[]): Promise<number> {
@@ -68,32 +89,38 @@ export async function profileCommand(argv: string[]): Promise<number> {
       direction: { type: 'string' },
       duration: { type: 'string' },
       broker: { type: 'string' },
+      port: { type: 'string' },
+      config: { type: 'string' },
+      board: { type: 'string' },
+      'echo-prefix': { type: 'string' },
       out: { type: 'string' },
       'capture-secrets': { type: 'boolean' },
       'log-level': { type: 'string' },
     },
     strict: true,
   });
-  const workload = workloadFrom(values);
+  const echo = values.port !== undefined || values.config !== undefined;
+  if (values.port !== undefined && values.config !== undefined) throw new UsageError('give --port or --config, not both');
+  if (!echo && (values.board !== undefined || values['echo-prefix'] !== undefined)) throw new UsageError('--board and --echo-prefix go with --port or --config');
+  if (echo && values.direction !== undefined && values.direction !== 'echo') throw new UsageError('a board of yours is profiled by round trips through echo_app.py: --direction does not apply');
+  const workload = workloadFrom({ ...values, direction: echo ? undefined : values.direction });
+  if (echo) workload.direction = 'echo';
   if (values.broker !== undefined && !/^(mqtt|tcp):\/\//.test(values.broker)) throw new UsageError(`--broker must be mqtt://host:port, got "${values.broker}"`);
   const dir = values.out ?? `profile-${stamp()}`;
   await mkdir(dir, { recursive: true });
   const logger = createLogger(values['log-level'] ?? 'warn');
-  const progress = createProgress(1, 'profile');
-  let bar = progress;
-  const run = await runProfile({
-    workload,
-    brokerUrl: values.broker?.replace(/^tcp:/, 'mqtt:'),
-    captureSecrets: values['capture-secrets'] ?? false,
-    logger,
-    progress: (sent, total) => {
-      if (sent === 1) bar = createProgress(total, 'profile');
-      bar.update(sent);
-    },
-  });
+  let bar = createProgress(1, 'profile');
+  const progress = (sent: number, total: number): void => {
+    if (sent === 1) bar = createProgress(total, 'profile');
+    bar.update(sent);
+  };
+  const run = echo
+    ? await runEchoProfile({ config: await benchConfig(values), board: values.board, prefix: values['echo-prefix'] ?? 'dl7450/echo', workload, logger, progress })
+    : await runProfile({ workload, brokerUrl: values.broker?.replace(/^tcp:/, 'mqtt:'), captureSecrets: values['capture-secrets'] ?? false, logger, progress });
   bar.finish();
   const header = run.records[0] as TraceHeader;
-  const clock = 'error' in run.clock ? `clock sync failed: ${run.clock.error}` : `board clock offset ${formatNs(run.clock.offsetNs)} ± ${formatNs(run.clock.boundNs)} (${run.clock.samples} TIME exchanges; same clock: a virtual board)`;
+  const sameClock = header.clock.source === 'same-clock' ? '; same clock: a virtual board' : '';
+  const clock = 'error' in run.clock ? `clock sync failed: ${run.clock.error}` : `board clock offset ${formatNs(run.clock.offsetNs)} ± ${formatNs(run.clock.boundNs)} (${run.clock.samples} TIME exchanges${sameClock})`;
   const histograms = buildHistograms(run.records);
   const paths = { trace: join(dir, 'trace.jsonl'), csv: join(dir, 'percentiles.csv'), pcapng: join(dir, 'capture.pcapng'), html: join(dir, 'report.html') };
   await writeTrace(paths.trace, run.records);

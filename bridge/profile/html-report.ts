@@ -54,7 +54,7 @@ function percentileTableHtml(set: HistogramSet): string {
 
 function countsHtml(records: readonly TraceRecord[]): string {
   const packets = new Map<string, { 'to-broker': number; 'to-board': number }>();
-  const losses = { up: 0, down: 0 };
+  const losses = { up: 0, down: 0, echo: 0 };
   let messages = 0;
   const unclosed: string[] = [];
   for (const r of records) {
@@ -66,12 +66,12 @@ function countsHtml(records: readonly TraceRecord[]): string {
     } else if (r.kind === 'loss') losses[r.dir] = (losses[r.dir] ?? 0) + 1;
     else if (r.kind === 'message') messages++;
   }
-  const lost = losses.up + losses.down;
+  const lost = losses.up + losses.down + losses.echo;
   const summary = messages === 0
     ? '<p><strong>No messages</strong> in this trace (no workload message was received).</p>'
     : `<p>${messages} messages received.</p>`;
   const lossLine =
-    `<p>Losses: ${lost}${lost ? ` (up ${losses.up}, down ${losses.down})` : ''}.</p>` +
+    `<p>Losses: ${lost}${lost ? ` (up ${losses.up}, down ${losses.down}${losses.echo ? `, echo ${losses.echo}` : ''})` : ''}.</p>` +
     `<p>MQTT flows left open: ${unclosed.length}${unclosed.length ? `: ${e(unclosed.slice(0, 20).join(', '))}${unclosed.length > 20 ? ', …' : ''}` : ''}.</p>`;
   const packetRows = [...packets]
     .sort(([a], [b]) => (a < b ? -1 : 1))

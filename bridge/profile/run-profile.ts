@@ -1,8 +1,7 @@
-import { from, lastValueFrom, toArray, type Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { startEmbeddedBroker } from '../broker/embedded-broker.js';
 import { startVirtualRig } from '../campaign/virtual-rig.js';
 import type { Logger } from '../log.js';
-import { correlateFlows, type FlowEvent } from '../../streams/timing/flow-correlator.js';
 import { hrNow } from '../../streams/timing/clock.js';
 import type { PacketCapture } from '../../streams/timing/capture-types.js';
 import type { ClockEstimate } from '../../streams/timing/time-sync.js';
@@ -10,8 +9,8 @@ import { runOpenLoop } from './open-loop.js';
 import { profileApp, type ProfileTopics } from './profile-app.js';
 import { startHostPeer } from './host-peer.js';
 import { capturesBySeq, workloadMessages } from './workload-messages.js';
-import { traceFlow, tracePacket } from './trace-records.js';
-import { TRACE_FORMAT, TRACE_VERSION, type TraceRecord, type TraceWorkload } from './trace-format.js';
+import { buildTrace, traceZero } from './build-trace.js';
+import type { TraceRecord, TraceWorkload } from './trace-format.js';
 
 export interface ProfileOptions {
   workload: TraceWorkload;
@@ -53,8 +52,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileRun> {
   const topics: ProfileTopics = { clientId: `dl7450-profile-${run}`, up: `dl7450/profile/${run}/up`, down: `dl7450/profile/${run}/down` };
   const qos = workload.qos;
   const cleanups: (() => Promise<unknown>)[] = [];
-  const t0 = hrNow();
-  const t0EpochNs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+  const { t0, t0EpochNs } = traceZero();
   const captures: PacketCapture[] = [];
   let captureSub: Subscription | undefined;
   try {
@@ -117,37 +115,25 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileRun> {
     for (let seq = 0; seq < total; seq++) sizes.set(seq, sizeOf(workload.sizes, seq));
     const up = doUp ? workloadMessages({ dir: 'up', qos, sizes, intended: upIntended, sent: upSent, received: peer.received, topic: topics.up }, capturesBySeq(captures, topics.up, 'to-broker'), t0) : { messages: [], losses: [] };
     const down = doDown ? workloadMessages({ dir: 'down', qos, sizes, intended: downIntended, sent: peer.sent, received: side.received, topic: topics.down }, capturesBySeq(captures, topics.down, 'to-board'), t0) : { messages: [], losses: [] };
-    const flowEvents: FlowEvent[] = await lastValueFrom(from(captures).pipe(correlateFlows(), toArray()));
-    const unclosed = flowEvents.filter((e) => e.type === 'unclosed');
-
-    const records: TraceRecord[] = [
-      {
-        kind: 'header',
-        format: TRACE_FORMAT,
-        version: TRACE_VERSION,
-        t0: t0.toString(),
-        t0EpochNs: t0EpochNs.toString(),
-        startedAt: new Date(Number(t0EpochNs / 1_000_000n)).toISOString(),
-        board: 'virtual DL-7450 (framed link on a pty)',
-        broker: options.brokerUrl ?? 'embedded (Aedes)',
-        workload,
-        clock: 'error' in clock ? { source: 'same-clock', offsetNs: 0, boundNs: 0, samples: 0 } : { source: 'same-clock', offsetNs: clock.offsetNs, boundNs: clock.boundNs, samples: clock.samples },
-        capture,
-      },
-      ...captures.map((c) => tracePacket(c, t0)),
-      ...flowEvents.flatMap((e) => (e.type === 'flow' ? [traceFlow(e.record, t0)] : [])),
-      ...up.messages,
-      ...down.messages,
-      ...up.losses,
-      ...down.losses,
-      ...unclosed.map((e) => ({ kind: 'unclosed' as const, flow: e.flow, conn: e.connId, ...(e.packetId !== undefined && { id: e.packetId }), packets: e.packets })),
-    ];
+    const { records, unclosed } = await buildTrace({
+      t0,
+      t0EpochNs,
+      board: 'virtual DL-7450 (framed link on a pty)',
+      broker: options.brokerUrl ?? 'embedded (Aedes)',
+      workload,
+      clockSource: 'same-clock',
+      clock,
+      capture,
+      captures,
+      messages: [...up.messages, ...down.messages],
+      losses: [...up.losses, ...down.losses],
+    });
     return {
       records,
       sent: expected,
       received: up.messages.length + down.messages.length,
       lost: up.losses.length + down.losses.length,
-      unclosed: unclosed.length,
+      unclosed,
       clock,
     };
   } finally {

@@ -35,7 +35,8 @@ export interface TraceWorkload {
   /** Payload sizes in bytes, used in turn. */
   sizes: number[];
   qos: 0 | 1 | 2;
-  direction: 'up' | 'down' | 'both';
+  /** echo: round trips through a board running echo_app.py (a physical board, or sim). */
+  direction: 'up' | 'down' | 'both' | 'echo';
   durationMs: number;
 }
 
@@ -73,7 +74,8 @@ export interface TraceFlow {
 export interface TraceMessage {
   kind: 'message';
   seq: number;
-  dir: 'up' | 'down';
+  /** up: board -> host; down: host -> board; echo: host -> board -> host (echo_app.py). */
+  dir: 'up' | 'down' | 'echo';
   qos: number;
   size: number;
   intended: number;
@@ -88,7 +90,7 @@ export interface TraceMessage {
 export interface TraceLoss {
   kind: 'loss';
   seq: number;
-  dir: 'up' | 'down';
+  dir: 'up' | 'down' | 'echo';
   intended: number;
 }
 
