@@ -1,6 +1,7 @@
 import type { IPublishPacket } from 'mqtt-packet';
 import { createOnePacketParser } from '../../streams/mqtt/mqtt-parse.js';
 import type { PacketCapture } from '../../streams/timing/capture-types.js';
+import { telescope } from './telescope.js';
 import { decodeWorkloadPayload } from './workload-payload.js';
 import { capturesBySeq } from './workload-messages.js';
 import type { TraceLoss, TraceMessage } from './trace-format.js';
@@ -68,12 +69,7 @@ export function echoMessages(ends: EchoEnds, captures: PacketCapture[], t0: bigi
     } else {
       points.push(['path', received]);
     }
-    let last = intended;
-    const segments = points.map(([name, at]) => {
-      const ns = Number(at - last);
-      last = at;
-      return { name, ns };
-    });
+    const segments = telescope(intended, points);
     messages.push({ kind: 'message', seq, dir: 'echo', qos: ends.qos, size: ends.sizes.get(seq) ?? 0, intended: rel(intended), sent: rel(sent), received: rel(received), latencyNs: Number(received - intended), segments });
   }
   return { messages, losses };

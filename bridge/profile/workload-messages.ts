@@ -1,6 +1,7 @@
 import type { IPublishPacket } from 'mqtt-packet';
 import { createOnePacketParser } from '../../streams/mqtt/mqtt-parse.js';
 import type { PacketCapture } from '../../streams/timing/capture-types.js';
+import { telescope } from './telescope.js';
 import { decodeWorkloadPayload } from './workload-payload.js';
 import type { TraceLoss, TraceMessage } from './trace-format.js';
 
@@ -56,12 +57,7 @@ export function workloadMessages(ends: MessageEnds, captured: Map<number, Packet
     } else {
       points.push(['path', received]);
     }
-    let last = intended;
-    const segments = points.map(([name, at]) => {
-      const ns = Number(at - last);
-      last = at;
-      return { name, ns };
-    });
+    const segments = telescope(intended, points);
     messages.push({ kind: 'message', seq, dir: ends.dir, qos: ends.qos, size: ends.sizes.get(seq) ?? 0, intended: rel(intended), sent: rel(sent), received: rel(received), latencyNs: Number(received - intended), segments });
   }
   return { messages, losses };
