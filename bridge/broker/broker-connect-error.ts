@@ -1,20 +1,26 @@
 import { hostAndPort, type BrokerUrl } from './broker-url.js';
+import { describeTlsFailure, type TlsCause } from './tls-failure.js';
 
-export type BrokerConnectErrorReason = 'unreachable' | 'dns' | 'timeout' | 'unsupported-scheme' | 'aborted';
+export type { TlsCause } from './tls-failure.js';
+
+export type BrokerConnectErrorReason = 'unreachable' | 'dns' | 'timeout' | 'unsupported-scheme' | 'aborted' | 'tls';
 
 /** Why a broker connection could not be opened, in words fit for an OPEN_FAILED text. */
 export class BrokerConnectError extends Error {
   override name = 'BrokerConnectError';
   /** The system error code behind it (ECONNREFUSED, ENOTFOUND...), when there is one. */
   readonly code?: string;
+  /** Reason 'tls' only: which part of TLS failed (tls-failure.ts). */
+  readonly tlsCause?: TlsCause;
 
   constructor(
     readonly reason: BrokerConnectErrorReason,
     message: string,
-    options: { code?: string; cause?: unknown } = {},
+    options: { code?: string; cause?: unknown; tlsCause?: TlsCause } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     if (options.code !== undefined) this.code = options.code;
+    if (options.tlsCause !== undefined) this.tlsCause = options.tlsCause;
   }
 }
 
@@ -41,6 +47,8 @@ export function brokerConnectErrorFrom(error: unknown, url: BrokerUrl): BrokerCo
   if (error instanceof BrokerConnectError) return error;
   const code = errorCode(error);
   const where = hostAndPort(url);
+  const tls = describeTlsFailure(error, where);
+  if (tls) return new BrokerConnectError('tls', tls.text, { code, cause: error, tlsCause: tls.cause });
   const known = code !== undefined && Object.hasOwn(CAUSES, code) ? CAUSES[code] : undefined;
   if (known) return new BrokerConnectError(known[0], known[1](where, url.host), { code, cause: error });
   const detail = error instanceof Error ? error.message : String(error);

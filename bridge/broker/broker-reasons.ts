@@ -5,6 +5,7 @@ import { BrokerUrlError, type BrokerUrlErrorReason } from './broker-url.js';
 const REASON_FOR: Record<BrokerConnectErrorReason | BrokerUrlErrorReason, Reason> = {
   unreachable: Reason.BROKER_UNREACHABLE,
   dns: Reason.DNS_FAILED,
+  tls: Reason.TLS_FAILED,
   timeout: Reason.TIMEOUT,
   'unsupported-scheme': Reason.UNSUPPORTED_SCHEME,
   'bad-url': Reason.BAD_URL,
@@ -40,7 +41,10 @@ export const Dl7450Error = {
  * |---------------------------------------------|----------|-----------------------------|
  * | BAD_URL, UNSUPPORTED_SCHEME                 | -14      | bad protocol in URL         |
  * | BROKER_CLOSED, LINK_RESET, BRIDGE_SHUTDOWN  | -3       | client disconnected         |
- * | every other (unreachable, dns, timeout...)  | -1       | generic error               |
+ * | every other (unreachable, dns, tls...)      | -1       | generic error               |
+ *
+ * TLS_FAILED stays -1: the SDK's -13 ("SSL is not supported") means a firmware without TLS,
+ * not a handshake that failed; the OPEN_FAILED text says what did.
  */
 export function dl7450ErrorFor(reason: number): number {
   switch (reason) {

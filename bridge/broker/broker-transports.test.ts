@@ -109,10 +109,10 @@ describe('connectBroker', () => {
     expect((await failure(connectBroker(url, { signal: AbortSignal.abort() }))).reason).toBe('aborted');
   });
 
-  it.each(['ssl', 'mqtts', 'ws', 'wss'])('refuses %s:// for now, saying so', async (scheme) => {
+  it.each(['ssl', 'mqtts'])('connects %s:// over TLS: a refused port is still "unreachable", not a TLS failure', async (scheme) => {
     const error = await failure(connectBroker(parseBrokerUrl(`${scheme}://127.0.0.1:1`)));
-    expect(error).toMatchObject({ reason: 'unsupported-scheme', message: `${scheme}:// is not supported yet by this bridge` });
-    expect(reasonCodeFor(error)).toBe(Reason.UNSUPPORTED_SCHEME);
+    expect(error).toMatchObject({ reason: 'unreachable', code: 'ECONNREFUSED' });
+    expect(reasonCodeFor(error)).toBe(Reason.BROKER_UNREACHABLE);
   });
 
   it('refuses a bad timeout or an unparsed URL with a TypeError naming it', async () => {

@@ -1,9 +1,11 @@
 import type net from 'node:net';
+import type tls from 'node:tls';
 import { BrokerConnectError, brokerConnectErrorFrom } from './broker-connect-error.js';
 import type { BrokerTransport } from './broker-transport.js';
 import { hostAndPort, type BrokerScheme, type BrokerUrl } from './broker-url.js';
 import { connectTcp } from './tcp-transport.js';
-import { notSupportedYet } from './unsupported-transport.js';
+import { connectTls } from './tls-transport.js';
+import { connectWebSocket } from './ws-transport.js';
 
 export { BrokerConnectError, type BrokerConnectErrorReason } from './broker-connect-error.js';
 export { dl7450ErrorFor, reasonCodeFor } from './broker-reasons.js';
@@ -13,10 +15,10 @@ export type { BrokerTransport } from './broker-transport.js';
 export const brokerTransports: Readonly<Record<BrokerScheme, BrokerTransport>> = {
   tcp: connectTcp,
   mqtt: connectTcp,
-  ssl: notSupportedYet('ssl'),
-  mqtts: notSupportedYet('mqtts'),
-  ws: notSupportedYet('ws'),
-  wss: notSupportedYet('wss'),
+  ssl: connectTls,
+  mqtts: connectTls,
+  ws: connectWebSocket,
+  wss: connectWebSocket,
 };
 
 export interface ConnectBrokerOptions {
@@ -24,11 +26,13 @@ export interface ConnectBrokerOptions {
   connectTimeoutMs?: number;
   /** Gives up (reason 'aborted') when aborted, e.g. the board closed the connection meanwhile. */
   signal?: AbortSignal;
+  /** For secure schemes (BrokerTransportOptions.tls); plain ones ignore it. */
+  tls?: tls.ConnectionOptions;
 }
 
 /** Opens the connection a board asked for; every failure is a BrokerConnectError. */
 export async function connectBroker(url: BrokerUrl, options: ConnectBrokerOptions = {}): Promise<net.Socket> {
-  const { connectTimeoutMs = 5000, signal } = options;
+  const { connectTimeoutMs = 5000, signal, tls: tlsOptions } = options;
   if (typeof connectTimeoutMs !== 'number' || !(connectTimeoutMs > 0) || connectTimeoutMs > 2 ** 31 - 1) {
     throw new TypeError(`connectBroker option "connectTimeoutMs" must be a positive number of ms, got ${JSON.stringify(connectTimeoutMs)}`);
   }
@@ -51,7 +55,7 @@ export async function connectBroker(url: BrokerUrl, options: ConnectBrokerOption
     attempt.abort();
   }, connectTimeoutMs);
   try {
-    return await transport(url, { signal: attempt.signal });
+    return await transport(url, { signal: attempt.signal, ...(tlsOptions && { tls: tlsOptions }) });
   } catch (error) {
     if (why === 'timeout') {
       throw new BrokerConnectError('timeout', `no answer from ${hostAndPort(url)} within ${connectTimeoutMs} ms`, { cause: error });

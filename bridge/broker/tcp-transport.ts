@@ -3,7 +3,7 @@ import type { BrokerTransport } from './broker-transport.js';
 
 // MQTT keep-alive only runs while the board's client has it on (keepalive 0 is legal); TCP
 // keep-alive still notices a broker host that vanished from the network.
-const TCP_KEEPALIVE_DELAY_MS = 10_000;
+export const TCP_KEEPALIVE_DELAY_MS = 10_000;
 
 /** tcp:// and mqtt://: a plain TCP socket. */
 export const connectTcp: BrokerTransport = (url, { signal }) =>

@@ -12,6 +12,8 @@ import { portSpecProblem } from './port-spec.js';
 import { CUT_PROFILES } from '../session/cut-profile.js';
 import type { PowerSpec } from '../../drivers/power/power-from-spec.js';
 import { MetricsListenError, parseMetricsListen } from '../metrics/metrics-server.js';
+import { tlsSchema } from './tls-schema.js';
+import { azureSchema } from './azure-schema.js';
 
 // The raw document, as written: nothing filled in yet (resolve-config does that). Every schema
 // words its own error, so that a message reads "expected X, got Y" whatever zod found.
@@ -74,6 +76,7 @@ const defaultsSchema = object({
   connectTimeoutMs: boardSettings.connectTimeoutMs.optional(),
   cutProfile: boardSettings.cutProfile.optional(),
   captureSecrets: boardSettings.captureSecrets.optional(),
+  tls: tlsSchema.optional(),
 });
 
 const text = (what: string) => z.string({ error: expected(what) }).min(1, { error: expected(what) });
@@ -144,6 +147,7 @@ const boardSchema = object({
   ),
   broker: brokerTarget.optional(),
   power: powerSchema.optional(),
+  azure: azureSchema.optional(),
   ...defaultsSchema.shape,
 });
 

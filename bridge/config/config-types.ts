@@ -2,6 +2,8 @@ import type { BrokerUrl } from '../broker/broker-url.js';
 import type { LINK_MODES, LOG_LEVELS } from './config-defaults.js';
 import type { CutProfile } from '../session/cut-profile.js';
 import type { PowerSpec } from '../../drivers/power/power-from-spec.js';
+import type { BoardTls } from './board-tls.js';
+import type { AzureConfig } from './azure-schema.js';
 
 export type LinkMode = (typeof LINK_MODES)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -37,6 +39,10 @@ export interface BoardConfig extends BoardSettings {
   broker: BrokerTarget;
   /** How its power is switched (drivers/power); { driver: 'none' } when not given. */
   power: PowerSpec;
+  /** TLS toward its broker (ssl, mqtts, wss), secrets read at load; absent: no `tls:` given. */
+  tls?: BoardTls;
+  /** The Azure IoT Hub device it is (docs/azure-iot-hub.md); its CONNECT is rewritten to match. */
+  azure?: AzureConfig;
 }
 
 export interface BridgeConfig {

@@ -3,6 +3,8 @@ import { BUILT_IN_BOARD_SETTINGS, BUILT_IN_BROKER, BUILT_IN_LOG_LEVEL } from './
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { configSchema, type RawConfig } from './config-schema.js';
 import type { BoardConfig, BoardSettings, BridgeConfig } from './config-types.js';
+import { BoardTls, boardTlsFor } from './board-tls.js';
+import { azureIssues } from './azure-schema.js';
 
 /** How a key path is shown; the CLI shows `--port` where a file shows `boards[0].port`. */
 export type PathNamer = (path: string) => string;
@@ -24,16 +26,17 @@ export function validateConfig(value: unknown, source: string, namePath: PathNam
   };
   if (!result.success) fail(result.error.issues.flatMap(toConfigIssues));
   const raw = result.data as RawConfig;
-  const clashes = findClashes(raw);
+  const tls = raw.boards.map((board, index) => boardTlsFor(raw.defaults?.tls, board.tls, `boards[${index}]`));
+  const clashes = [...findClashes(raw), ...tls.flatMap((t) => (Array.isArray(t) ? t : []))];
   if (clashes.length > 0) fail(clashes);
-  return resolve(raw, source);
+  return resolve(raw, source, tls.map((t) => (t instanceof BoardTls ? t : undefined)));
 }
 
-function resolve(raw: RawConfig, source: string): BridgeConfig {
+function resolve(raw: RawConfig, source: string, tls: (BoardTls | undefined)[]): BridgeConfig {
   const broker = raw.broker ?? BUILT_IN_BROKER;
   const defaults: BoardSettings = { ...BUILT_IN_BOARD_SETTINGS, ...raw.defaults };
   const boards = raw.boards.map(
-    (board): BoardConfig => ({
+    (board, index): BoardConfig => ({
       name: board.name,
       port: board.port,
       broker: board.broker ?? broker,
@@ -46,6 +49,8 @@ function resolve(raw: RawConfig, source: string): BridgeConfig {
       cutProfile: board.cutProfile ?? defaults.cutProfile,
       captureSecrets: board.captureSecrets ?? defaults.captureSecrets,
       power: board.power ?? { driver: 'none' },
+      ...(board.azure && { azure: board.azure }),
+      ...(tls[index] && { tls: tls[index] }),
     }),
   );
   return { source, broker, log: { level: raw.log?.level ?? BUILT_IN_LOG_LEVEL }, ...(raw.metrics !== undefined && { metrics: raw.metrics }), boards };
@@ -64,6 +69,7 @@ function findClashes(raw: RawConfig): ConfigIssue[] {
     if (samePort === undefined) ports.set(board.port, index);
     else issues.push({ path: `boards[${index}].port`, message: `"${board.port}" is already the port of boards[${samePort}] (${raw.boards[samePort].name})` });
   });
+  issues.push(...azureIssues(raw.boards.map((b) => ({ broker: b.broker ?? raw.broker ?? BUILT_IN_BROKER, azure: b.azure }))));
   return issues;
 }
 

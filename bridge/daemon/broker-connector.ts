@@ -1,3 +1,4 @@
+import type tls from 'node:tls';
 import { connectBroker, reasonCodeFor } from '../broker/broker-transports.js';
 import { parseBrokerUrl, redactUrl, type BrokerUrl } from '../broker/broker-url.js';
 import type { BrokerConnector, BrokerFailure } from '../session/session-types.js';
@@ -6,6 +7,8 @@ export interface ConnectorOptions {
   /** Where connections go whatever the board asks for; undefined = the URL the board asked for. */
   override: BrokerUrl | undefined;
   connectTimeoutMs: number;
+  /** The board's TLS settings (BoardTls.connectionOptions()), used for secure schemes only. */
+  tls?: tls.ConnectionOptions;
 }
 
 function failure(error: unknown): BrokerFailure {
@@ -30,7 +33,8 @@ export function createBrokerConnector(options: ConnectorOptions): BrokerConnecto
       throw failure(error);
     }
     try {
-      const socket = await connectBroker(target, { connectTimeoutMs: options.connectTimeoutMs });
+      const tlsOptions = target.secure ? options.tls : undefined;
+      const socket = await connectBroker(target, { connectTimeoutMs: options.connectTimeoutMs, ...(tlsOptions && { tls: tlsOptions }) });
       return { socket, url: redactUrl(target.href) };
     } catch (error) {
       throw failure(error);

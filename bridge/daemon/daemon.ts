@@ -12,8 +12,11 @@ import type { CutProfile } from '../session/cut-profile.js';
 import type { PacketCapture } from '../../streams/timing/capture-types.js';
 import type { ClockEstimate } from '../../streams/timing/time-sync.js';
 import { createBrokerConnector } from './broker-connector.js';
+import { warnAboutTls } from './tls-warnings.js';
 import { runListenBoard } from './listen-board.js';
 import { runSerialBoard, type BoardRunner } from './serial-board.js';
+import { attachTwinMode, type TwinMode } from '../azure/twin-mode.js';
+import { withAzureX509 } from '../azure/azure-tls.js';
 
 /** One board as the daemon runs it: what a power strategy needs to cut it and watch it come back. */
 export interface DaemonBoard {
@@ -32,6 +35,8 @@ export interface DaemonBoard {
   clients(): BoardClient[];
   /** It just lost power: its broker connections end now, as `profile` says (default its own). */
   cut(profile?: CutProfile): void;
+  /** Its offline IoT Hub twin (`azure.twin: offline`), in the embedded broker. */
+  readonly twin?: TwinMode;
 }
 
 export interface Daemon {
@@ -62,6 +67,12 @@ export async function startDaemon(config: BridgeConfig, logger: Logger, options:
     embedded = await startEmbeddedBroker();
     logger.info({ url: embedded.url }, 'embedded broker listening');
   }
+  const twins = new Map<string, TwinMode>();
+  for (const board of config.boards) {
+    if (board.azure?.twin !== 'offline' || !embedded) continue;
+    twins.set(board.name, attachTwinMode(embedded.aedes, { deviceId: board.azure.deviceId, desired: board.azure.desired }));
+    logger.info({ board: board.name, deviceId: board.azure.deviceId }, 'offline IoT Hub twin mode on the embedded broker');
+  }
   const brokerFor = (board: BoardConfig): BrokerUrl =>
     board.broker === 'embedded' ? parseBrokerUrl((embedded as EmbeddedBroker).url.replace(/^mqtt:/, 'tcp:')) : board.broker;
 
@@ -70,7 +81,9 @@ export async function startDaemon(config: BridgeConfig, logger: Logger, options:
   const listening: Record<string, { host: string; port: number }> = {};
   try {
     for (const board of config.boards) {
-      const connector = createBrokerConnector({ override: brokerFor(board), connectTimeoutMs: board.connectTimeoutMs });
+      warnAboutTls(board, brokerFor(board), logger);
+      const tls = withAzureX509(board.tls?.connectionOptions(), board.azure);
+      const connector = createBrokerConnector({ override: brokerFor(board), connectTimeoutMs: board.connectTimeoutMs, ...(tls && { tls }) });
       if (isListenSpec(board.port)) {
         const runner = await runListenBoard(board, connector, logger);
         listening[board.name] = runner.address;
@@ -81,6 +94,7 @@ export async function startDaemon(config: BridgeConfig, logger: Logger, options:
     }
   } catch (error) {
     await Promise.all(runners.map((r) => r.runner.stop()));
+    for (const twin of twins.values()) twin.close();
     await embedded?.close();
     throw error;
   }
@@ -101,6 +115,7 @@ export async function startDaemon(config: BridgeConfig, logger: Logger, options:
       syncClock: (samples) => runner.syncClock(samples),
       clients: tracker.clients,
       cut: (profile) => runner.cut(profile),
+      ...(twins.has(name) && { twin: twins.get(name) }),
     });
   }
 
@@ -118,6 +133,7 @@ export async function startDaemon(config: BridgeConfig, logger: Logger, options:
       for (const t of trackers) t.stop();
       await Promise.all(runners.map((r) => r.runner.stop()));
       await Promise.all([...boards.values()].map((b) => b.power.close()));
+      for (const twin of twins.values()) twin.close();
       await embedded?.close();
     },
   };

@@ -5,6 +5,7 @@ import { runFramedSession } from '../session/framed-session.js';
 import { runRawSession } from '../session/raw-session.js';
 import type { BrokerConnector, RunningSession } from '../session/session-types.js';
 import type { Cutter } from '../session/lingering.js';
+import { createAzureConnectRewriter } from '../azure/azure-connect.js';
 
 /** A session of the board's kind (framed or raw) on an opened line. */
 export function startSession(
@@ -23,6 +24,7 @@ export function startSession(
     connectBroker,
     logger,
     cutter,
+    ...(board.azure && { rewriteConnect: createAzureConnectRewriter(board.azure) }),
   };
   return board.link === 'raw' ? runRawSession({ ...deps, closeLine }) : runFramedSession(deps);
 }

@@ -61,7 +61,8 @@ export interface ConnectionHost {
 
 /**
  * One board connection and its broker connection. Packets pass as their original bytes in both
- * directions — nothing is answered, acknowledged or rewritten on anyone's behalf — and are
+ * directions — nothing is answered, acknowledged or rewritten on anyone's behalf, except a
+ * CONNECT the bench rewrites (SessionDeps.rewriteConnect) — and are
  * parsed on the way (protocol level from the board's CONNECT) so that malformed MQTT ends this
  * connection only, and the log can say what went by.
  */
@@ -98,6 +99,20 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
     else if (log.isLevelEnabled('debug')) log.debug({ packet: packetSummary(packet) }, direction === 'to-broker' ? 'board -> broker' : 'broker -> board');
     host.packets()?.next({ connId, direction, packet });
     return packet;
+  };
+
+  /** SessionDeps.rewriteConnect on a CONNECT; the rest, and a malformed one (parse() reports it), as is. */
+  const rewritten = (bytes: Buffer): Buffer | undefined => {
+    const rewrite = host.deps.rewriteConnect;
+    if (!rewrite || bytes[0] >> 4 !== 1) return bytes;
+    const packet = createOnePacketParser(4).parse(bytes);
+    if (packet instanceof Error || packet.cmd !== 'connect') return bytes;
+    try {
+      return rewrite(packet);
+    } catch (error) {
+      fail(Reason.PROTOCOL_ERROR, (error as Error).message);
+      return undefined;
+    }
   };
 
   const writeToBroker = (bytes: Buffer, timed?: TimedWrite): void => {
@@ -181,8 +196,9 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
       void b.closed.then((c) => {
         if (done) return;
         end(c.detail);
-        log.info({ detail: c.detail }, 'broker closed the connection');
-        host.ended(Reason.BROKER_CLOSED, c.detail);
+        if (c.reason === undefined) log.info({ detail: c.detail }, 'broker closed the connection');
+        else log.warn({ reason: c.reason, detail: c.detail }, 'broker connection failed');
+        host.ended(c.reason ?? Reason.BROKER_CLOSED, c.detail);
       });
       log.info({ url: connected.url }, 'broker connection open');
       host.emit({ type: 'opened', connId, url: connected.url });
@@ -193,8 +209,11 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
       if (!b.congested) host.blocked(false);
     },
     /** A whole packet from the board; `line`: when it came off the serial line, if known. */
-    fromBoard(bytes: Buffer, line?: LineStamps): void {
+    fromBoard(original: Buffer, line?: LineStamps): void {
       if (done) return;
+      // What is logged, watched, captured (passwords redacted) and sent: the rewritten CONNECT.
+      const bytes = rewritten(original);
+      if (!bytes) return;
       const packet = parse(fromBoard, bytes, 'to-broker');
       if (!packet) return;
       if (packet.cmd === 'connect') connectSeen = true;

@@ -1,8 +1,11 @@
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { fromEvent, Observable, share, takeUntil } from 'rxjs';
 import { splitRawMqtt, type RawMqttEvent } from '../../streams/mqtt/raw-mqtt-split.js';
 import { hrNow, stampArrival, type ArrivalCell } from '../../streams/timing/clock.js';
 import type { CutProfile } from './cut-profile.js';
+import { Reason } from '../../streams/link/protocol.js';
+import { describeResetBeforeAnswer, describeTlsFailure } from '../broker/tls-failure.js';
 
 export interface BrokerLinkOptions {
   maxPacketBytes: number;
@@ -13,6 +16,8 @@ export interface BrokerClosed {
   /** Who ended it: the broker (socket end/reset) or the bridge (destroy). */
   by: 'broker' | 'bridge';
   detail: string;
+  /** The link Reason when the error told more than "closed": a TLS alert after the handshake. */
+  reason?: number;
 }
 
 /**
@@ -30,17 +35,27 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
     });
   });
   socket.on('error', (error: NodeJS.ErrnoException) => {
-    closedBy ??= { by: 'broker', detail: `broker connection error: ${error.code ?? error.message}` };
+    // TLS 1.3 brokers refuse a client certificate only after the client's handshake is done,
+    // so that refusal arrives here, on an open connection.
+    const tls = describeTlsFailure(error) ?? (socket instanceof TLSSocket && readAt.at === 0n ? describeResetBeforeAnswer(error) : undefined);
+    closedBy ??= tls ? { by: 'broker', detail: tls.text, reason: Reason.TLS_FAILED } : { by: 'broker', detail: `broker connection error: ${error.code ?? error.message}` };
   });
   const close$ = fromEvent(socket, 'close');
-  // Packets written in one event-loop turn (all those of one read from the board) leave in one
-  // writev instead of one syscall each: per-packet writes halved QoS 0 throughput.
+  // The first packet of an event-loop turn leaves at once: a lone packet, the usual case below
+  // a flood, waits for nothing. The rest of a burst (all those of one read from the board)
+  // gathers behind it into one writev instead of one syscall each: per-packet writes halved
+  // QoS 0 throughput.
+  let wroteThisTurn = false;
   let corked = false;
   let muted = false; // a silent cut: the socket stays, nothing more crosses it
   // Timed writes of this turn: flushed when the uncork's writev took them all (what the kernel
   // got, when); otherwise when their write callbacks say so. Node defers those callbacks past
   // the rest of the turn, which would charge the bridge for whatever else ran meanwhile.
   let timed: { flushed?: (at: bigint) => void }[] = [];
+  const endTurn = (): void => {
+    wroteThisTurn = false;
+    if (corked) uncork();
+  };
   const uncork = (): void => {
     corked = false;
     socket.uncork();
@@ -72,10 +87,25 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
      */
     write(bytes: Buffer, flushed?: (at: bigint) => void): boolean {
       if (socket.destroyed || muted) return false;
+      if (!wroteThisTurn) {
+        wroteThisTurn = true;
+        process.nextTick(endTurn);
+        if (!flushed) return socket.write(bytes);
+        const t: { flushed?: (at: bigint) => void } = { flushed };
+        const room = socket.write(bytes, (error) => {
+          if (!error) t.flushed?.(hrNow());
+          t.flushed = undefined;
+        });
+        // Taken whole by the kernel already: its callback would only come after the turn.
+        if (socket.writableLength === 0) {
+          t.flushed?.(hrNow());
+          t.flushed = undefined;
+        }
+        return room;
+      }
       if (!corked) {
         corked = true;
         socket.cork();
-        process.nextTick(uncork);
       }
       if (!flushed) return socket.write(bytes);
       const t: { flushed?: (at: bigint) => void } = { flushed };

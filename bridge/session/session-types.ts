@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { SchedulerLike } from 'rxjs';
-import type { Packet } from 'mqtt-packet';
+import type { IConnectPacket, Packet } from 'mqtt-packet';
 import type { Logger } from '../log.js';
 import type { SerialLink } from '../../drivers/serial-link.js';
 import type { CutProfile } from './cut-profile.js';
@@ -49,6 +49,12 @@ export interface SessionDeps {
    * keeps its own and ends them when it stops.
    */
   cutter?: Cutter;
+  /**
+   * The one exception to "packets pass as their original bytes": credentials of the bench's put
+   * into the board's CONNECT (Azure IoT Hub, bridge/azure/azure-connect.ts). Returns the CONNECT
+   * to send instead; throws to refuse it, and its message ends the connection as a protocol error.
+   */
+  rewriteConnect?(packet: IConnectPacket): Buffer;
 }
 
 export type SessionEvent =

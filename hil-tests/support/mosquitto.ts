@@ -13,12 +13,19 @@ export interface MosquittoOptions extends TestBrokerOptions {
   binary?: string;
   /** Safety net only: startup normally ends on mosquitto's own "running" log line. */
   startTimeoutMs?: number;
+  /**
+   * More listeners on 127.0.0.1, each on a free port of its own: name -> the lines that follow
+   * its `listener` line (cafile, certfile, keyfile, require_certificate...). Ports in `listeners`.
+   */
+  listeners?: Record<string, string[]>;
 }
 
 export interface Mosquitto extends TestBroker {
   kind: 'mosquitto';
   /** The temporary directory with mosquitto.conf (and passwd, acl); removed by stop(). */
   dir: string;
+  /** The port of each listener asked for in options.listeners. */
+  listeners: Record<string, number>;
 }
 
 const HOST = '127.0.0.1';
@@ -58,10 +65,12 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     // mosquitto says so and exits, and a new port is tried.
     for (let attempt = 1; ; attempt++) {
       const port = await findFreePort(HOST);
+      const listeners = await listenerPorts(Object.keys(options.listeners ?? {}), port);
+      const listenerLines = Object.entries(options.listeners ?? {}).flatMap(([name, lines]) => [`listener ${listeners[name]} ${HOST}`, ...configLines(lines)]);
       const configPath = join(dir, 'mosquitto.conf');
-      await writeFile(configPath, [`listener ${port} ${HOST}`, ...settings, ''].join('\n'));
+      await writeFile(configPath, [`listener ${port} ${HOST}`, ...settings, ...listenerLines, ''].join('\n'));
       const started = await launch(binary, configPath, startTimeoutMs);
-      if (started.ok) return handle(started.child, started.capture, dir, port);
+      if (started.ok) return handle(started.child, started.capture, dir, port, listeners);
       if (!started.addressInUse || attempt === PORT_ATTEMPTS) {
         throw new Error(`mosquitto did not start: ${started.why}\n--- mosquitto log ---\n${started.capture.text()}`);
       }
@@ -98,11 +107,28 @@ async function writeSettings(dir: string, options: MosquittoOptions): Promise<st
     await writeFile(aclFile, acl.endsWith('\n') ? acl : `${acl}\n`, { mode: 0o600 });
     lines.push(`acl_file ${aclFile}`);
   }
-  for (const line of extraConfig) {
-    if (/[\r\n]/.test(line)) throw new TypeError(`extraConfig entries are single config lines, got ${JSON.stringify(line)}`);
-    lines.push(line);
+  lines.push(...configLines(extraConfig));
+  return lines;
+}
+
+function configLines(lines: string[]): string[] {
+  for (const line of lines) {
+    if (/[\r\n]/.test(line)) throw new TypeError(`config entries are single config lines, got ${JSON.stringify(line)}`);
   }
   return lines;
+}
+
+/** A distinct free port per name (a port just released may be handed out again). */
+async function listenerPorts(names: string[], taken: number): Promise<Record<string, number>> {
+  const used = new Set([taken]);
+  const ports: Record<string, number> = {};
+  for (const name of names) {
+    let port = await findFreePort(HOST);
+    while (used.has(port)) port = await findFreePort(HOST);
+    used.add(port);
+    ports[name] = port;
+  }
+  return ports;
 }
 
 type Launch =
@@ -142,7 +168,7 @@ function launch(binary: string, configPath: string, startTimeoutMs: number): Pro
   });
 }
 
-function handle(child: ChildProcess, capture: ReturnType<typeof createLogCapture>, dir: string, port: number): Mosquitto {
+function handle(child: ChildProcess, capture: ReturnType<typeof createLogCapture>, dir: string, port: number, listeners: Record<string, number>): Mosquitto {
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
@@ -162,6 +188,7 @@ function handle(child: ChildProcess, capture: ReturnType<typeof createLogCapture
     host: HOST,
     port,
     dir,
+    listeners,
     limitations: [],
     logs: () => capture.text(),
     waitForLog: (pattern, timeoutMs) => capture.waitFor(pattern, timeoutMs),
