@@ -1,0 +1,101 @@
+import { tsApp } from '../../drivers/boards/apps/board-app.js';
+
+// The capture-overhead bench's board app, run by `dl7450-bridge sim` in its own process and
+// set up through the environment it inherits:
+//   LOAD_MODE     flood: LOAD_COUNT publishes as fast as the SDK takes them;
+//                 rate: LOAD_RATE per second for LOAD_SECONDS, each timed publish() -> on_publish
+//   LOAD_QOS, LOAD_TOPIC, LOAD_PAYLOAD (bytes), LOAD_CLIENT_ID
+// It reports once, on its console (the link's LOG channel), as one JSON line starting "load ".
+
+const env = process.env;
+const mode = env.LOAD_MODE === 'rate' ? 'rate' : 'flood';
+const qos = Number(env.LOAD_QOS ?? 0);
+const topic = env.LOAD_TOPIC ?? 'bench/load';
+const payload = new Uint8Array(Number(env.LOAD_PAYLOAD ?? 64)).fill(0x61);
+const clientId = env.LOAD_CLIENT_ID ?? `load-${process.pid}`;
+const rate = Number(env.LOAD_RATE ?? 200);
+const count = mode === 'rate' ? Math.round(rate * Number(env.LOAD_SECONDS ?? 5)) : Number(env.LOAD_COUNT ?? 20_000);
+// Well under the SDK's maxPending (1000), past which publish() raises MqttError -4.
+const MAX_UNCONFIRMED = 500;
+
+const hr = () => process.hrtime.bigint();
+
+export default tsApp(({ mqtt, log }, signal) => {
+  const client = new mqtt.MqttClient('tcp://bench.invalid:1883', clientId);
+  const startedAt = new Map<number, bigint>();
+  const latencyUs: number[] = [];
+  let sent = 0;
+  let confirmed = 0;
+  let failed = 0;
+  let refused = 0;
+  let t0 = 0n;
+  let timer: NodeJS.Timeout | undefined;
+  let pumping = false;
+
+  const report = (): void => {
+    const s = latencyUs.sort((a, b) => a - b);
+    const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+    const result = { mode, qos, n: count, confirmed, failed, refused, t0: String(t0), tDone: String(hr()), ...(s.length > 0 && { p50Us: at(50), p99Us: at(99), maxUs: s[s.length - 1] }) };
+    log(`load ${JSON.stringify(result)}`);
+  };
+
+  /** One publish; false when the SDK refused it (its queue is full): try again later. */
+  const publishOne = (): boolean => {
+    try {
+      const before = hr();
+      const mid = client.publish(topic, payload, qos);
+      if (mode === 'rate') startedAt.set(mid, before);
+      sent++;
+      return true;
+    } catch {
+      refused++;
+      return false;
+    }
+  };
+
+  // Flood: run from a macrotask, never from on_publish's microtask, so that the link's I/O
+  // gets turns between batches instead of a microtask chain starving it.
+  const pump = (): void => {
+    pumping = false;
+    while (sent < count && sent - confirmed < MAX_UNCONFIRMED) if (!publishOne()) return void (timer = setTimeout(pump, 1));
+  };
+
+  // Rate: message i is due at t0 + i / rate; a late timer sends what is due at once.
+  const tick = (): void => {
+    const intervalNs = 1e9 / rate;
+    const now = hr();
+    while (sent < count && t0 + BigInt(Math.round(sent * intervalNs)) <= now) if (!publishOne()) break;
+    if (sent >= count) return;
+    const nextNs = Number(t0 + BigInt(Math.round(sent * intervalNs)) - hr());
+    timer = setTimeout(tick, Math.max(0, Math.floor(nextNs / 1e6)));
+  };
+
+  client.on_publish((mid, rc) => {
+    const at = hr();
+    confirmed++;
+    if (rc !== 0) failed++;
+    const before = startedAt.get(mid);
+    if (before !== undefined && rc === 0) latencyUs.push(Number(at - before) / 1000);
+    startedAt.delete(mid);
+    if (confirmed === count) return report();
+    if (mode === 'flood' && !pumping && sent < count) {
+      pumping = true;
+      setImmediate(pump);
+    }
+  });
+
+  let started = false;
+  client.connect((rc) => {
+    if (rc !== 0 || started) return; // a reconnect mid-run: the run is void, the bench times out
+    started = true;
+    t0 = hr();
+    if (mode === 'flood') pump();
+    else tick();
+  }, { keep_alive: 30 });
+
+  return new Promise<void>((resolve) => signal.addEventListener('abort', () => {
+    clearTimeout(timer);
+    client.disconnect();
+    resolve();
+  }));
+});
