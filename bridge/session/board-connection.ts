@@ -121,11 +121,15 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
   };
 
   /** A timed board packet's last two stamps; its capture is complete once the socket flushed it. */
-  const onFlushed = (sink: CaptureSink, packet: Packet, bytes: Buffer, stamps: Omit<ToBrokerStamps, 'writeCalled' | 'flushed'>): TimedWrite => {
-    let writeCalled = 0n;
+  const onFlushed = (sink: CaptureSink, packet: Packet, bytes: Buffer, line: LineStamps): TimedWrite => {
+    // One object, filled in as the packet goes: no copies of it per stamp.
+    const stamps: ToBrokerStamps = { serialFirst: line.serialFirst, serialLast: line.serialLast, decoded: line.decoded, parsed: hrNow(), writeCalled: 0n, flushed: 0n };
     return {
-      calling: () => void (writeCalled = hrNow()),
-      flushed: (flushed) => sink.next(toBrokerCapture(connId, packet, bytes, { ...stamps, writeCalled, flushed }, sink.keepSecrets)),
+      calling: () => void (stamps.writeCalled = hrNow()),
+      flushed: (at) => {
+        stamps.flushed = at;
+        sink.next(toBrokerCapture(connId, packet, bytes, stamps, sink.keepSecrets));
+      },
     };
   };
 
@@ -219,7 +223,7 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
       if (packet.cmd === 'connect') connectSeen = true;
       else if (packet.cmd === 'pingreq') gate?.pingSent();
       const sink = line && host.captures?.();
-      const timed = sink ? onFlushed(sink, packet, bytes, { ...(line as LineStamps), parsed: hrNow() }) : undefined;
+      const timed = sink ? onFlushed(sink, packet, bytes, line as LineStamps) : undefined;
       if (pending) pending.push({ bytes, timed });
       else writeToBroker(bytes, timed);
       if (packet.cmd === 'disconnect') {
