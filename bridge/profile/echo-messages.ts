@@ -1,7 +1,7 @@
 import type { IPublishPacket } from 'mqtt-packet';
 import { createOnePacketParser } from '../../streams/mqtt/mqtt-parse.js';
 import type { PacketCapture } from '../../streams/timing/capture-types.js';
-import { telescope } from './telescope.js';
+import { messageRecords, type SentMessages } from './message-records.js';
 import { decodeWorkloadPayload } from './workload-payload.js';
 import { capturesBySeq } from './workload-messages.js';
 import type { TraceLoss, TraceMessage } from './trace-format.js';
@@ -25,12 +25,7 @@ export function commandCapturesBySeq(captures: PacketCapture[], cmdTopic: string
   return found;
 }
 
-export interface EchoEnds {
-  qos: number;
-  sizes: Map<number, number>;
-  intended: Map<number, bigint>;
-  sent: Map<number, bigint>;
-  received: Map<number, bigint>;
+export interface EchoEnds extends Omit<SentMessages, 'dir'> {
   cmdTopic: string;
   echoTopic: string;
 }
@@ -43,34 +38,18 @@ export interface EchoEnds {
 export function echoMessages(ends: EchoEnds, captures: PacketCapture[], t0: bigint): { messages: TraceMessage[]; losses: TraceLoss[] } {
   const down = commandCapturesBySeq(captures, ends.cmdTopic);
   const up = capturesBySeq(captures, ends.echoTopic, 'to-broker');
-  const rel = (t: bigint) => Number(t - t0);
-  const messages: TraceMessage[] = [];
-  const losses: TraceLoss[] = [];
-  for (const [seq, intended] of ends.intended) {
-    const sent = ends.sent.get(seq);
-    const received = ends.received.get(seq);
-    if (sent === undefined || received === undefined) {
-      losses.push({ kind: 'loss', seq, dir: 'echo', intended: rel(intended) });
-      continue;
-    }
+  return messageRecords({ ...ends, dir: 'echo' }, t0, (seq, received) => {
     const d = down.get(seq);
     const u = up.get(seq);
-    const points: [string, bigint][] = [['schedule', sent]];
-    if (d?.dir === 'to-board' && u?.dir === 'to-broker') {
-      points.push(
-        ['broker', d.stamps.brokerReceived],
-        ['bridgeOut', d.stamps.serialQueued],
-        ['serialOut', d.stamps.serialDrained],
-        ['board', u.stamps.serialFirst],
-        ['serialIn', u.stamps.serialLast],
-        ['bridgeIn', u.stamps.flushed],
-        ['brokerBack', received],
-      );
-    } else {
-      points.push(['path', received]);
-    }
-    const segments = telescope(intended, points);
-    messages.push({ kind: 'message', seq, dir: 'echo', qos: ends.qos, size: ends.sizes.get(seq) ?? 0, intended: rel(intended), sent: rel(sent), received: rel(received), latencyNs: Number(received - intended), segments });
-  }
-  return { messages, losses };
+    if (d?.dir !== 'to-board' || u?.dir !== 'to-broker') return [['path', received]];
+    return [
+      ['broker', d.stamps.brokerReceived],
+      ['bridgeOut', d.stamps.serialQueued],
+      ['serialOut', d.stamps.serialDrained],
+      ['board', u.stamps.serialFirst],
+      ['serialIn', u.stamps.serialLast],
+      ['bridgeIn', u.stamps.flushed],
+      ['brokerBack', received],
+    ];
+  });
 }

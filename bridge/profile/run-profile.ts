@@ -81,28 +81,24 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileRun> {
     const expected = (doUp ? total : 0) + (doDown ? total : 0);
     let sentCount = 0;
     const tick = () => options.progress?.(++sentCount, expected);
+    // One schedule per direction; `send` stamps and sends message `seq`.
+    const schedule = (intendedBy: Map<number, bigint>, send: (seq: number, intended: bigint, size: number) => void) =>
+      runOpenLoop({
+        ratePerSecond: workload.rate,
+        durationMs: workload.durationMs,
+        send: (seq, intended) => {
+          intendedBy.set(seq, intended);
+          send(seq, intended, sizeOf(workload.sizes, seq));
+          tick();
+        },
+      });
     await Promise.all([
       doUp &&
-        runOpenLoop({
-          ratePerSecond: workload.rate,
-          durationMs: workload.durationMs,
-          send: (seq, intended) => {
-            upIntended.set(seq, intended);
-            upSent.set(seq, hrNow());
-            side.publish(seq, intended, sizeOf(workload.sizes, seq));
-            tick();
-          },
+        schedule(upIntended, (seq, intended, size) => {
+          upSent.set(seq, hrNow());
+          side.publish(seq, intended, size);
         }),
-      doDown &&
-        runOpenLoop({
-          ratePerSecond: workload.rate,
-          durationMs: workload.durationMs,
-          send: (seq, intended) => {
-            downIntended.set(seq, intended);
-            peer.publish(seq, intended, sizeOf(workload.sizes, seq));
-            tick();
-          },
-        }),
+      doDown && schedule(downIntended, (seq, intended, size) => peer.publish(seq, intended, size)),
     ]);
     const arrived = () => (doUp ? peer.received.size : 0) + (doDown ? side.received.size : 0);
     const drainDeadline = Date.now() + (options.drainMs ?? 3000);

@@ -1,18 +1,12 @@
 import type { IPublishPacket } from 'mqtt-packet';
 import { createOnePacketParser } from '../../streams/mqtt/mqtt-parse.js';
 import type { PacketCapture } from '../../streams/timing/capture-types.js';
-import { telescope } from './telescope.js';
+import { messageRecords, type SentMessages } from './message-records.js';
 import { decodeWorkloadPayload } from './workload-payload.js';
 import type { TraceLoss, TraceMessage } from './trace-format.js';
 
-export interface MessageEnds {
+export interface MessageEnds extends SentMessages {
   dir: 'up' | 'down';
-  qos: number;
-  /** seq -> size, for every message the schedule sent. */
-  sizes: Map<number, number>;
-  intended: Map<number, bigint>;
-  sent: Map<number, bigint>;
-  received: Map<number, bigint>;
   topic: string;
 }
 
@@ -36,29 +30,16 @@ export function capturesBySeq(captures: PacketCapture[], topic: string, dir: Pac
  * one stretch for the whole path. The segments telescope to latencyNs.
  */
 export function workloadMessages(ends: MessageEnds, captured: Map<number, PacketCapture>, t0: bigint): { messages: TraceMessage[]; losses: TraceLoss[] } {
-  const rel = (t: bigint) => Number(t - t0);
-  const messages: TraceMessage[] = [];
-  const losses: TraceLoss[] = [];
-  for (const [seq, intended] of ends.intended) {
-    const sent = ends.sent.get(seq);
-    const received = ends.received.get(seq);
-    if (sent === undefined || received === undefined) {
-      losses.push({ kind: 'loss', seq, dir: ends.dir, intended: rel(intended) });
-      continue;
-    }
-    const points: [string, bigint][] = [['schedule', sent]];
+  return messageRecords(ends, t0, (seq, received) => {
     const c = captured.get(seq);
     if (c?.dir === 'to-broker') {
       const s = c.stamps;
-      points.push(['board', s.serialFirst], ['serialIn', s.serialLast], ['bridgeIn', s.flushed], ['broker', received]);
-    } else if (c?.dir === 'to-board') {
-      const s = c.stamps;
-      points.push(['broker', s.brokerReceived], ['bridgeOut', s.serialQueued], ['serialOut', s.serialDrained], ['board', received]);
-    } else {
-      points.push(['path', received]);
+      return [['board', s.serialFirst], ['serialIn', s.serialLast], ['bridgeIn', s.flushed], ['broker', received]];
     }
-    const segments = telescope(intended, points);
-    messages.push({ kind: 'message', seq, dir: ends.dir, qos: ends.qos, size: ends.sizes.get(seq) ?? 0, intended: rel(intended), sent: rel(sent), received: rel(received), latencyNs: Number(received - intended), segments });
-  }
-  return { messages, losses };
+    if (c?.dir === 'to-board') {
+      const s = c.stamps;
+      return [['broker', s.brokerReceived], ['bridgeOut', s.serialQueued], ['serialOut', s.serialDrained], ['board', received]];
+    }
+    return [['path', received]];
+  });
 }
