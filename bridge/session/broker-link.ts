@@ -20,6 +20,16 @@ export interface BrokerClosed {
   reason?: number;
 }
 
+/** A write whose flush time someone waits for; told once (`at` undefined: it failed). */
+interface TimedWrite {
+  flushed?: (at: bigint) => void;
+}
+
+function settle(t: TimedWrite, at: bigint | undefined): void {
+  if (at !== undefined) t.flushed?.(at);
+  t.flushed = undefined;
+}
+
 /**
  * One broker connection, as a session sees it: whole MQTT packets coming from the broker (the
  * same bytes, split, never re-encoded), a write that says when the socket is congested, and
@@ -51,7 +61,7 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
   // Timed writes of this turn: flushed when the uncork's writev took them all (what the kernel
   // got, when); otherwise when their write callbacks say so. Node defers those callbacks past
   // the rest of the turn, which would charge the bridge for whatever else ran meanwhile.
-  let timed: { flushed?: (at: bigint) => void }[] = [];
+  let timed: TimedWrite[] = [];
   const endTurn = (): void => {
     wroteThisTurn = false;
     if (corked) uncork();
@@ -64,10 +74,7 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
     timed = [];
     if (socket.writableLength !== 0) return;
     const at = hrNow();
-    for (const t of batch) {
-      t.flushed?.(at);
-      t.flushed = undefined;
-    }
+    for (const t of batch) settle(t, at);
   };
   const readAt: ArrivalCell = { at: 0n };
   const packets$: Observable<RawMqttEvent> = fromEvent(socket, 'data', (chunk: Buffer) => chunk).pipe(
@@ -87,33 +94,22 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
      */
     write(bytes: Buffer, flushed?: (at: bigint) => void): boolean {
       if (socket.destroyed || muted) return false;
-      if (!wroteThisTurn) {
+      const first = !wroteThisTurn;
+      if (first) {
         wroteThisTurn = true;
         process.nextTick(endTurn);
-        if (!flushed) return socket.write(bytes);
-        const t: { flushed?: (at: bigint) => void } = { flushed };
-        const room = socket.write(bytes, (error) => {
-          if (!error) t.flushed?.(hrNow());
-          t.flushed = undefined;
-        });
-        // Taken whole by the kernel already: its callback would only come after the turn.
-        if (socket.writableLength === 0) {
-          t.flushed?.(hrNow());
-          t.flushed = undefined;
-        }
-        return room;
-      }
-      if (!corked) {
+      } else if (!corked) {
         corked = true;
         socket.cork();
       }
       if (!flushed) return socket.write(bytes);
-      const t: { flushed?: (at: bigint) => void } = { flushed };
-      timed.push(t);
-      return socket.write(bytes, (error) => {
-        if (!error) t.flushed?.(hrNow());
-        t.flushed = undefined;
-      });
+      const t: TimedWrite = { flushed };
+      const room = socket.write(bytes, (error) => settle(t, error ? undefined : hrNow()));
+      // The first write is not corked: if the kernel took it whole, that was now, and its
+      // callback would only come after the turn. The corked ones settle at the uncork.
+      if (!first) timed.push(t);
+      else if (socket.writableLength === 0) settle(t, hrNow());
+      return room;
     },
     pause: () => socket.pause(),
     resume: () => socket.resume(),

@@ -35,7 +35,7 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
   const packets$ = new Subject<PacketEvent>();
   const captures$ = new Subject<PacketCapture>();
   const captureSink = { next: (c: PacketCapture) => captures$.next(c), keepSecrets: deps.settings.captureSecrets ?? false };
-  const lineStamper = createLineStamper();
+  const lineStamper = createLineStamper(hrNow, () => captures$.observed);
   const txStamper = createTxDrainStamper();
   const commands = new Subject<LinkCommand>();
   const credit = new Subject<CreditEvent>();

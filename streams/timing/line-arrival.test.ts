@@ -30,10 +30,11 @@ interface Delivered {
  * The clock is a counter: each chunk is fed at a time the test chooses, and every later read
  * of the clock (the `decoded` stamp) ticks it by one.
  */
-function harness() {
+function harness(watched: () => boolean = () => true) {
   let clock = 0n;
-  const now = () => clock++;
-  const stamper = createLineStamper(now);
+  let reads = 0;
+  const now = () => (reads++, clock++);
+  const stamper = createLineStamper(now, watched);
   const line = new Subject<Buffer>();
   const delivered: Delivered[] = [];
   const events: string[] = [];
@@ -56,6 +57,8 @@ function harness() {
     });
   return {
     stamper,
+    /** Clock reads so far. */
+    reads: () => reads,
     delivered,
     events,
     /** Feeds `chunk` as if it arrived at time `at`. */
@@ -69,6 +72,22 @@ function harness() {
 }
 
 describe('createLineStamper (with the real deframe)', () => {
+  it('reads no clock and stamps nothing while unwatched, and starts afresh when watched', () => {
+    let watching = false;
+    const h = harness(() => watching);
+    const wire = encodeFrame(mqttFrame(1, FLAGS_WHOLE, publish('hello world')));
+    h.feed(100n, wire.subarray(0, 4)); // this frame begins unwatched...
+    watching = true;
+    h.feed(200n, wire.subarray(4));
+    expect(h.reads()).toBe(2); // only the watched chunk and its frame
+    // ...so it starts at the first watched chunk, never at a time from before.
+    expect(h.packets()).toEqual([{ serialFirst: 200n, serialLast: 200n, decoded: 201n }]);
+    watching = false;
+    h.feed(300n, wire);
+    expect(h.reads()).toBe(2);
+    expect(h.delivered.at(-1)?.stamps).toBeUndefined();
+  });
+
   it('stamps a frame split over three chunks with the first and the third chunk times', () => {
     const h = harness();
     const wire = encodeFrame(mqttFrame(1, FLAGS_WHOLE, publish('hello world')));

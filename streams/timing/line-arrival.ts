@@ -24,9 +24,10 @@ const DELIMITER = 0x00;
  * its first and last byte. Userspace sees chunks, not bytes: a byte's time is its chunk's. A
  * frame starts in the chunk after the one its predecessor ended in, or in the same chunk when
  * that chunk went on past the delimiter. Everything downstream of a chunk runs synchronously
- * in its `next`, which is what lets the later taps read the earlier ones' state.
+ * in its `next`, which is what lets the later taps read the earlier ones' state. While nobody
+ * `watched` the captures, the taps do nothing: the serial-in path pays no clock reads for them.
  */
-export function createLineStamper(now: NowNs = hrNow) {
+export function createLineStamper(now: NowNs = hrNow, watched: () => boolean = () => true) {
   let chunkAt = 0n;
   let nextFrameStart: bigint | undefined;
   let previousEndedAtDelimiter = true;
@@ -38,6 +39,9 @@ export function createLineStamper(now: NowNs = hrNow) {
     /** On the line's chunks, before deframe (which may decode them in place). */
     chunks: (): MonoTypeOperatorFunction<Buffer> =>
       tap((chunk) => {
+        // Unwatched, nothing is stamped; what was known goes, so that a frame after watching
+        // starts again gets this chunk's time, not one from before.
+        if (!watched()) return void (nextFrameStart = undefined);
         chunkAt = now();
         if (nextFrameStart === undefined || previousEndedAtDelimiter) nextFrameStart = chunkAt;
         previousEndedAtDelimiter = chunk.length > 0 && chunk[chunk.length - 1] === DELIMITER;
@@ -45,6 +49,7 @@ export function createLineStamper(now: NowNs = hrNow) {
     /** On deframe's output. */
     frames: (): MonoTypeOperatorFunction<DeframeEvent> =>
       tap((e) => {
+        if (!watched()) return;
         if (e.type !== 'frame') return void (nextFrameStart = chunkAt);
         frame = { serialFirst: nextFrameStart ?? chunkAt, serialLast: chunkAt, decoded: now() };
         nextFrameStart = chunkAt;
@@ -52,6 +57,7 @@ export function createLineStamper(now: NowNs = hrNow) {
     /** On the link's MQTT-channel deliveries, before reassembly. */
     fragments: <T extends Delivered>(): MonoTypeOperatorFunction<T> =>
       tap((d) => {
+        if (!watched()) return packetStart.size ? packetStart.clear() : undefined;
         if (d.channel !== Channel.MQTT || d.payload.length === 0) return;
         const connId = d.payload[0];
         if (d.flags & FLAG_FIRST) packetStart.set(connId, frame.serialFirst);
