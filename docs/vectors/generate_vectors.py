@@ -136,6 +136,10 @@ def main():
                      'Board HELLO: a reset request (echo 0), MTU 256, window 4, epoch 0x1a2b3c4d.'),
         frame_vector('open', CTRL, WHOLE, 0, 0, 4, bytes([0x02, 1]) + str16('ssl://my.broker:8883'),
                      'OPEN connection 1; first sequenced frame of the session.'),
+        frame_vector('tls-item', CTRL, WHOLE, 0, 0, 4,
+                     bytes([0x09, 1, 1, 0]) + struct.pack('<H', 28) + b'-----BEGIN CERTIFICATE-----\n',
+                     'TLS_ITEM for connection 1: a trust_store of one piece (flags 0 = last piece), '
+                     'sent before its OPEN (here it would take seq 0 and the OPEN seq 1).'),
         frame_vector('opened', CTRL, WHOLE, 0, 1, 8, bytes([0x03, 1])),
         frame_vector('open-failed', CTRL, WHOLE, 1, 1, 8, bytes([0x04, 2, 2]) + str16('connection refused')),
         frame_vector('closed', CTRL, WHOLE, 2, 3, 8, bytes([0x06, 1, 1]) + str16('broker closed the connection')),

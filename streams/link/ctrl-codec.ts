@@ -29,7 +29,9 @@ export type CtrlMessage =
   | { type: 'close'; connId: number }
   | { type: 'closed'; connId: number; reason: number; text: string }
   | { type: 'ping'; nonce: number }
-  | { type: 'pong'; nonce: number };
+  | { type: 'pong'; nonce: number }
+  /** A piece of one TLS setting for the connection's next OPEN; `more` = pieces follow. */
+  | { type: 'tls-item'; connId: number; item: number; more: boolean; data: Buffer };
 
 class Writer {
   private parts: Buffer[] = [];
@@ -91,6 +93,13 @@ class Reader {
     this.pos += 4;
     return v;
   }
+  /** A copy: the frame's buffer may be reused once the message is decoded. */
+  bytes(len: number): Buffer {
+    if (!this.need(len)) return Buffer.alloc(0);
+    const b = Buffer.from(this.buf.subarray(this.pos, this.pos + len));
+    this.pos += len;
+    return b;
+  }
   str(len: number): string {
     if (!this.need(len)) return '';
     const s = this.buf.toString('utf8', this.pos, this.pos + len);
@@ -130,6 +139,8 @@ export function encodeCtrl(msg: CtrlMessage): Buffer {
       return w.u8(CtrlType.PING).u32(msg.nonce).done();
     case 'pong':
       return w.u8(CtrlType.PONG).u32(msg.nonce).done();
+    case 'tls-item':
+      return w.u8(CtrlType.TLS_ITEM).u8(msg.connId).u8(msg.item).u8(msg.more ? 1 : 0).u16(msg.data.length).raw(msg.data).done();
   }
 }
 
@@ -180,6 +191,13 @@ export function decodeCtrl(body: Buffer): CtrlMessage | string {
     case CtrlType.PONG:
       msg = { type: type === CtrlType.PING ? 'ping' : 'pong', nonce: r.u32() };
       break;
+    case CtrlType.TLS_ITEM: {
+      const connId = r.u8();
+      const item = r.u8();
+      const more = (r.u8() & 1) === 1;
+      msg = { type: 'tls-item', connId, item, more, data: r.bytes(r.u16()) };
+      break;
+    }
     default:
       return body.length === 0 ? 'empty CTRL message' : `unknown CTRL type 0x${type.toString(16)}`;
   }

@@ -40,6 +40,7 @@ export const CtrlType = {
   CLOSED: 0x06,
   PING: 0x07,
   PONG: 0x08,
+  TLS_ITEM: 0x09,
 } as const;
 export type CtrlType = (typeof CtrlType)[keyof typeof CtrlType];
 
@@ -51,6 +52,14 @@ export const AckType = {
   /** Receiver saw a sequence gap: resend everything from `ack` now. */
   GAP: 0x02,
 } as const;
+
+/** What a TLS_ITEM carries: the SDK's connect() TLS options, by name. */
+export const TlsItemKind = {
+  TRUST_STORE: 1,
+  KEY_STORE: 2,
+  PRIVATE_KEY: 3,
+} as const;
+export type TlsItemKind = (typeof TlsItemKind)[keyof typeof TlsItemKind];
 
 export const TimeType = {
   REQUEST: 0x01,
