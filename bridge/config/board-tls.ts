@@ -7,6 +7,8 @@ import type { RawTls } from './tls-schema.js';
 /** What a board's TLS settings came from, safe to print: sources, never contents. */
 export interface BoardTlsSummary {
   verify: boolean;
+  /** The board's own TLS settings, sent with its OPEN, replace these (protocol 3.1.1). */
+  fromBoard?: boolean;
   servername?: string;
   trustStore?: string;
   keyStore?: string;
@@ -70,6 +72,7 @@ export function boardTlsFor(defaults: RawTls | undefined, own: RawTls | undefine
   const verify = merged.verify ?? true;
   const summary: BoardTlsSummary = {
     verify,
+    ...(merged.fromBoard === true && { fromBoard: true }),
     ...(merged.servername !== undefined && { servername: merged.servername }),
     ...(trustStore && { trustStore: trustStore.source }),
     ...(keyStore && { keyStore: keyStore.source }),

@@ -90,9 +90,16 @@ describe('tls: in the bench config', () => {
     );
   });
 
+  it("allows the board's own TLS settings only when fromBoard is true, from defaults or the board", () => {
+    expect(tlsOf(bench({ fromBoard: true })).summary).toEqual({ verify: true, fromBoard: true });
+    expect(tlsOf(bench({ trustStore: { file: pki.ca.certFile } }, { fromBoard: true })).summary.fromBoard).toBe(true);
+    expect(tlsOf(bench({ fromBoard: false }, { fromBoard: true })).summary.fromBoard).toBeUndefined();
+  });
+
   it('wants verify as a boolean, servername as a host name, and no unknown keys', () => {
     expect(problems(bench({ verify: 'no' }))).toBe('bench.yaml: boards[0].tls.verify: expected true or false, got "no"');
     expect(problems(bench({ verify: 0 }))).toBe('bench.yaml: boards[0].tls.verify: expected true or false, got 0');
+    expect(problems(bench({ fromBoard: 'yes' }))).toBe('bench.yaml: boards[0].tls.fromBoard: expected true or false, got "yes"');
     expect(problems(bench({ servername: '10.0.0.1' }))).toContain('boards[0].tls.servername: expected a host name (not an IP address');
     expect(problems(bench({ trustStore: { file: pki.ca.certFile }, insecure: true }))).toBe('bench.yaml: boards[0].tls.insecure: unknown key');
     expect(problems(bench({ trustStore: { file: pki.ca.certFile, pem: 'x' } }))).toBe('bench.yaml: boards[0].tls.trustStore.pem: unknown key');

@@ -18,6 +18,8 @@ export interface RawTls {
   privateKey?: Resolved<string>;
   verify?: boolean;
   servername?: string;
+  /** Use the TLS settings a board sends with its OPEN (protocol 3.1.1) in place of these. */
+  fromBoard?: boolean;
 }
 
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$/;
@@ -46,6 +48,7 @@ export const tlsSchema = z.strictObject(
     keyStore: material(keyStoreFrom).optional(),
     privateKey: material(privateKeyFrom).optional(),
     verify: z.boolean({ error: expected('true or false') }).optional(),
+    fromBoard: z.boolean({ error: expected('true or false') }).optional(),
     servername: z
       .string({ error: expected('a host name') })
       .refine((name) => HOST_NAME.test(name) && net.isIP(name) === 0, { error: expected('a host name (not an IP address: TLS sends no IP in SNI)') })

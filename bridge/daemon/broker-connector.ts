@@ -2,6 +2,7 @@ import type tls from 'node:tls';
 import { connectBroker, reasonCodeFor } from '../broker/broker-transports.js';
 import { parseBrokerUrl, redactUrl, type BrokerUrl } from '../broker/broker-url.js';
 import type { BrokerConnector, BrokerFailure } from '../session/session-types.js';
+import { withBoardTlsMaterial } from '../broker/board-tls-material.js';
 
 export interface ConnectorOptions {
   /** Where connections go whatever the board asks for; undefined = the URL the board asked for. */
@@ -22,7 +23,7 @@ function failure(error: unknown): BrokerFailure {
  * board asks for; the board's URL is still parsed, so a board asking for nonsense learns it.
  */
 export function createBrokerConnector(options: ConnectorOptions): BrokerConnector {
-  return async (requested) => {
+  return async (requested, boardTls) => {
     let target: BrokerUrl;
     try {
       if (requested !== undefined) parseBrokerUrl(requested);
@@ -33,7 +34,7 @@ export function createBrokerConnector(options: ConnectorOptions): BrokerConnecto
       throw failure(error);
     }
     try {
-      const tlsOptions = target.secure ? options.tls : undefined;
+      const tlsOptions = !target.secure ? undefined : boardTls ? withBoardTlsMaterial(options.tls, boardTls) : options.tls;
       const socket = await connectBroker(target, { connectTimeoutMs: options.connectTimeoutMs, ...(tlsOptions && { tls: tlsOptions }) });
       return { socket, url: redactUrl(target.href) };
     } catch (error) {

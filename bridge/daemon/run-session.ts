@@ -20,7 +20,7 @@ export function startSession(
   const deps = {
     name,
     line,
-    settings: { maxPacketBytes: board.maxPacketBytes, queueBytes: board.queueBytes, stallTimeoutMs: board.stallTimeoutMs, cutProfile: board.cutProfile, captureSecrets: board.captureSecrets },
+    settings: { maxPacketBytes: board.maxPacketBytes, queueBytes: board.queueBytes, stallTimeoutMs: board.stallTimeoutMs, cutProfile: board.cutProfile, captureSecrets: board.captureSecrets, tlsFromBoard: board.tls?.summary.fromBoard ?? false },
     connectBroker,
     logger,
     cutter,

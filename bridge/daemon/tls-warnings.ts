@@ -9,6 +9,9 @@ import type { Logger } from '../log.js';
  */
 export function warnAboutTls(board: BoardConfig, target: BrokerUrl, logger: Logger): void {
   if (!board.tls) return;
+  if (board.tls.summary.fromBoard && board.link === 'raw') {
+    logger.warn({ board: board.name }, `board ${board.name}: tls.fromBoard has no effect on a raw link: only a framed OPEN carries the board's TLS settings`);
+  }
   if (!target.secure) {
     logger.warn({ board: board.name, broker: target.href }, `board ${board.name}: tls settings are unused: its broker (${target.href}) is not a TLS one`);
     return;

@@ -2,6 +2,7 @@ import type { Subject, Subscription } from 'rxjs';
 import type { Packet } from 'mqtt-packet';
 import { createOnePacketParser, type ProtocolVersion } from '../../streams/mqtt/mqtt-parse.js';
 import { Reason } from '../../streams/link/protocol.js';
+import type { TlsMaterial } from '../../streams/link/tls-items.js';
 import { createBrokerLink, type BrokerLink } from './broker-link.js';
 import { createBrokerReadGate } from './broker-read-gate.js';
 import type { CutProfile } from './cut-profile.js';
@@ -153,12 +154,12 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
   }
 
   return {
-    /** Opens the broker connection for the URL the board asked for. */
-    async open(requestedUrl: string | undefined): Promise<void> {
+    /** Opens the broker connection for the URL the board asked for, with its own TLS settings if allowed. */
+    async open(requestedUrl: string | undefined, boardTls?: TlsMaterial): Promise<void> {
       host.blocked(true); // until the broker connection is up, the board's frames keep their slots
       let connected: { socket: import('node:net').Socket; url: string };
       try {
-        connected = await host.deps.connectBroker(requestedUrl);
+        connected = await host.deps.connectBroker(requestedUrl, boardTls);
       } catch (error) {
         const failure = error as BrokerFailure;
         if (done) return;

@@ -5,6 +5,8 @@ import { decodeCtrl, encodeCtrl, type CtrlMessage } from '../../streams/link/ctr
 import { Channel, Reason, Role } from '../../streams/link/protocol.js';
 import { HOST_MTU, HOST_WINDOW } from '../../streams/link/defaults.js';
 import { reassembleMqtt, type MqttMessage } from '../../streams/mqtt/mqtt-reassemble.js';
+import { createTlsItemCollector, type CollectedTls } from '../../streams/link/tls-items.js';
+import { boardTlsToUse } from './board-tls-choice.js';
 import { creditGate, type CreditEvent } from '../../streams/flow/credit-gate.js';
 import { createBoardConnection, type BoardConnection } from './board-connection.js';
 import { createLineStamper } from '../../streams/timing/line-arrival.js';
@@ -40,6 +42,7 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
   const commands = new Subject<LinkCommand>();
   const credit = new Subject<CreditEvent>();
   const connections = new Map<number, BoardConnection>();
+  const tlsItems = createTlsItemCollector();
   let boardCongested = false;
 
   const link$ = linkOverLine(deps.line, commands, {
@@ -78,10 +81,17 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
     connections.clear();
   };
 
-  const open = (connId: number, url: string): void => {
+  const openFailed = (connId: number, reason: number, text: string): void => {
+    ctrl({ type: 'open-failed', connId, reason, text });
+    events$.next({ type: 'open-failed', connId, reason, text });
+  };
+
+  const open = (connId: number, url: string, boardTls: CollectedTls | undefined): void => {
     connections.get(connId)?.close('the board opened this connection id again');
     forget(connId);
     const clog = log.child({ conn: connId });
+    const tls = boardTlsToUse(boardTls, deps.settings.tlsFromBoard ?? false, clog);
+    if (tls.refused !== undefined) return openFailed(connId, Reason.TLS_FAILED, tls.refused);
     const connection = createBoardConnection(
       connId,
       {
@@ -112,7 +122,7 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
     );
     connections.set(connId, connection);
     clog.info({ url }, 'board opens a connection');
-    connection.open(url).then(
+    connection.open(url, tls.material).then(
       () => {
         if (connections.get(connId) === connection && !connection.closed) ctrl({ type: 'opened', connId });
       },
@@ -120,9 +130,7 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
         if (connections.get(connId) !== connection) return;
         connections.delete(connId);
         forget(connId);
-        const reason = failure.reason ?? Reason.BROKER_UNREACHABLE;
-        ctrl({ type: 'open-failed', connId, reason, text: failure.message });
-        events$.next({ type: 'open-failed', connId, reason, text: failure.message });
+        openFailed(connId, failure.reason ?? Reason.BROKER_UNREACHABLE, failure.message);
       },
     );
   };
@@ -130,7 +138,8 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
   const onCtrl = (payload: Buffer): void => {
     const msg = decodeCtrl(payload);
     if (typeof msg === 'string') return log.warn({ detail: msg }, 'bad CTRL message from the board');
-    if (msg.type === 'open') return open(msg.connId, msg.url);
+    if (msg.type === 'tls-item') return tlsItems.add(msg);
+    if (msg.type === 'open') return open(msg.connId, msg.url, tlsItems.take(msg.connId));
     if (msg.type === 'close') {
       const c = connections.get(msg.connId);
       connections.delete(msg.connId);
@@ -164,6 +173,7 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
         log.warn({ cause: out.cause, detail: out.detail, cut: boardProfile }, 'link down: every connection on it ends');
         // The link only goes down when the board died, rebooted or its line failed.
         dropAll(`link ${out.cause}: ${out.detail}`, boardProfile);
+        tlsItems.clear();
         return events$.next({ type: 'link-down', cause: out.cause, detail: out.detail });
       case 'congestion':
         boardCongested = out.congested;

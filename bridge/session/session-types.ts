@@ -7,6 +7,7 @@ import type { CutProfile } from './cut-profile.js';
 import type { Cutter } from './lingering.js';
 import type { PacketCapture } from '../../streams/timing/capture-types.js';
 import type { ClockEstimate } from '../../streams/timing/time-sync.js';
+import type { TlsMaterial } from '../../streams/link/tls-items.js';
 
 /** A broker connection could not be made; `reason` is a link protocol Reason code. */
 export interface BrokerFailure extends Error {
@@ -16,9 +17,10 @@ export interface BrokerFailure extends Error {
 /**
  * Opens the broker connection for a board connection. Gets the URL the board asked for (framed
  * OPEN) or undefined (raw mode), applies the bench's override, and resolves to a connected
- * socket; rejects with a BrokerFailure.
+ * socket; rejects with a BrokerFailure. `boardTls`: TLS settings the board sent with its OPEN,
+ * which the bench allows to replace its own (protocol 3.1.1); used for secure schemes only.
  */
-export type BrokerConnector = (requestedUrl: string | undefined) => Promise<{ socket: Socket; url: string }>;
+export type BrokerConnector = (requestedUrl: string | undefined, boardTls?: TlsMaterial) => Promise<{ socket: Socket; url: string }>;
 
 export interface SessionSettings {
   maxPacketBytes: number;
@@ -30,6 +32,8 @@ export interface SessionSettings {
   stallTimeoutMs: number;
   /** Keep CONNECT passwords in timing captures (the user asked for it); default false. */
   captureSecrets?: boolean;
+  /** Use the TLS settings a board sends with its OPEN (bench `tls.fromBoard`); default false. */
+  tlsFromBoard?: boolean;
   /** What the broker sees when the board dies (cut-profile.ts); default fin. */
   cutProfile?: CutProfile;
 }

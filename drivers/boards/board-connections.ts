@@ -10,6 +10,7 @@ import type { BoardEvent } from './board-events.js';
 import type { ConnectionEnd, ConnectionHandlers, ConnectionState, LinkConnection } from './link-connection.js';
 import { createTransmitTracker } from './transmit-tracker.js';
 import { utf8Chunks } from './utf8-chunks.js';
+import { tlsItemMessages, type TlsMaterial } from '../../streams/link/tls-items.js';
 
 /** Link endpoint settings a test or a later board model may tune; the rest is the board's identity. */
 export type LinkTuning = Partial<
@@ -30,8 +31,11 @@ export interface BoardConnectionsOptions {
 
 export interface BoardConnections {
   readonly isUp: boolean;
-  /** A new connection; OPEN goes out as soon as the link is up. Throws when all 256 ids are taken. */
-  open(url: string, handlers: ConnectionHandlers): LinkConnection;
+  /**
+   * A new connection; OPEN goes out as soon as the link is up, after the app's TLS settings
+   * (TLS_ITEM) if it gave any. Throws when all 256 ids are taken.
+   */
+  open(url: string, handlers: ConnectionHandlers, tls?: TlsMaterial): LinkConnection;
   /** Calls `fn` once the link can take more MQTT: at once, unless its send queue is congested. */
   whenFlowing(fn: () => void): void;
   /** Prints on the LOG channel, unreliable as a board's console is; dropped while the link is down. */
@@ -45,6 +49,7 @@ export interface BoardConnections {
 interface Entry {
   readonly connId: number;
   readonly url: string;
+  readonly tls?: TlsMaterial;
   state: ConnectionState;
   /** Packets the app sent before OPENED. */
   held: Buffer[];
@@ -122,6 +127,8 @@ export function createBoardConnections(options: BoardConnectionsOptions): BoardC
     }
     entry.state = 'opening';
     emit({ type: 'connection-opening', connId: entry.connId, url: entry.url });
+    // CTRL is one ordered stream: the pieces arrive before the OPEN that takes them.
+    if (entry.tls) for (const piece of tlsItemMessages(entry.connId, entry.tls, peerMtu)) sendCtrl(piece);
     commands.next({ type: 'send', channel: Channel.CTRL, payload });
   }
 
@@ -272,9 +279,9 @@ export function createBoardConnections(options: BoardConnectionsOptions): BoardC
     get isUp() {
       return host !== undefined;
     },
-    open(url, handlers) {
+    open(url, handlers, tls) {
       if (stopped) throw new Error(`board ${options.id}: the link is stopped`);
-      const entry: Entry = { connId: allocate(), url, state: 'waiting-for-link', held: [], handlers };
+      const entry: Entry = { connId: allocate(), url, ...(tls && { tls }), state: 'waiting-for-link', held: [], handlers };
       entries.set(entry.connId, entry);
       if (host !== undefined) sendOpen(entry, host.mtu);
       return {

@@ -2,11 +2,14 @@ import { Duplex } from 'node:stream';
 import { Subject } from 'rxjs';
 import { Reason } from '../../streams/link/protocol.js';
 import { splitRawMqtt } from '../../streams/mqtt/raw-mqtt-split.js';
+import type { TlsMaterial } from '../../streams/link/tls-items.js';
 import { LinkConnectionError } from './link-connection-error.js';
 import type { ConnectionEnd, ConnectionHandlers, LinkConnection, OpenConnection } from './link-connection.js';
 
 export interface ConnectionStreamOptions {
   url: string;
+  /** The app's TLS settings for this connection, if it gave any. */
+  tls?: TlsMaterial;
   open: OpenConnection;
   /** Calls `fn` once the link can take more; holding write callbacks until then is the backpressure. */
   whenFlowing(fn: () => void): void;
@@ -55,7 +58,7 @@ export function openConnectionStream(options: ConnectionStreamOptions): Duplex {
   });
 
   try {
-    connection = options.open(options.url, handlers(stream, options.url, () => connection));
+    connection = options.open(options.url, handlers(stream, options.url, () => connection), options.tls);
   } catch (error) {
     // No connection id free: like a socket that cannot be created, the attempt fails at once.
     const text = error instanceof Error ? error.message : String(error);

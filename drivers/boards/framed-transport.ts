@@ -6,10 +6,11 @@ import { openConnectionStream } from './connection-stream.js';
 export function createFramedTransport(options: BoardConnectionsOptions): BoardTransport {
   const connections = createBoardConnections(options);
   return {
-    openStream: (url) =>
+    openStream: (url, tls) =>
       openConnectionStream({
         url,
-        open: (target, handlers) => connections.open(target, handlers),
+        ...(tls && { tls }),
+        open: (target, handlers, material) => connections.open(target, handlers, material),
         whenFlowing: (fn) => connections.whenFlowing(fn),
         maxPacketBytes: options.maxPacketBytes,
       }),

@@ -1,3 +1,4 @@
+import type { TlsMaterial } from '../../streams/link/tls-items.js';
 import type { ConnectionCloser } from './board-events.js';
 
 // One MQTT connection carried over the link, at packet level: the seam between the link side of
@@ -33,4 +34,5 @@ export interface LinkConnection {
   close(): void;
 }
 
-export type OpenConnection = (url: string, handlers: ConnectionHandlers) => LinkConnection;
+/** `tls`: the app's TLS settings, sent ahead of the OPEN (protocol 3.1.1). */
+export type OpenConnection = (url: string, handlers: ConnectionHandlers, tls?: TlsMaterial) => LinkConnection;

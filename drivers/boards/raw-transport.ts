@@ -10,6 +10,7 @@ export function createRawTransport(line: ByteLine, emit: (event: BoardEvent) => 
   let current: Duplex | undefined;
   let stopped = false;
   return {
+    // TLS settings have nowhere to go on a raw line: the bench file alone decides there.
     openStream(url) {
       // Two readers of one raw line would each get half the bytes: only the newest may read.
       current?.destroy();

@@ -5,6 +5,7 @@ import { DEFAULT_MAX_PACKET_BYTES } from '../../streams/link/defaults.js';
 import type { LinkTuning } from './board-connections.js';
 import type { BoardEvent } from './board-events.js';
 import { createBoardMqttClients } from './board-mqtt-clients.js';
+import type { TlsMaterial } from '../../streams/link/tls-items.js';
 import type { BoardTransport } from './board-transport.js';
 import { failedStream } from './connection-stream.js';
 import { createFramedTransport } from './framed-transport.js';
@@ -44,7 +45,7 @@ export interface VirtualBoard {
    * (re)connection opens a link connection to `brokerUrl`, which the host resolves. Raw: the line
    * is the connection (`brokerUrl` is only reported), and only one client may exist at a time.
    */
-  connect(brokerUrl: string, options?: IClientOptions): MqttClient;
+  connect(brokerUrl: string, options?: IClientOptions, tls?: TlsMaterial): MqttClient;
   /** The board's program prints a line (LOG channel when framed). */
   log(text: string): void;
   /** Orderly shutdown: clients end (DISCONNECT), connections close (CLOSE), the link stops. */
@@ -92,12 +93,12 @@ export function createVirtualBoard(options: VirtualBoardOptions): VirtualBoard {
     id,
     mode: options.mode,
     events$: events.asObservable(),
-    connect(brokerUrl, clientOptions = {}) {
+    connect(brokerUrl, clientOptions = {}, tls) {
       if (state !== 'running') throw new Error(`board ${id} is ${state}: it opens no new connections`);
       if (options.mode === 'raw' && clients.live.size > 0) {
         throw new Error(`board ${id} is in raw mode: its line carries one MQTT connection and a client holds it; end that client first`);
       }
-      return clients.create(() => (state === 'stopped' ? failedStream(stoppedError()) : transport.openStream(brokerUrl)), clientOptions);
+      return clients.create(() => (state === 'stopped' ? failedStream(stoppedError()) : transport.openStream(brokerUrl, tls)), clientOptions);
     },
     log(text) {
       if (state !== 'stopped') transport.log(text);

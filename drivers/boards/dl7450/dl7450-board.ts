@@ -106,7 +106,7 @@ export function createDl7450Board(options: Dl7450BoardOptions): Dl7450Board {
     });
     board.events$.subscribe((event) => events.next({ type: 'board', boot: n, event }));
     const mqtt = createMqttModule({
-      engine: (url, clientOptions) => board.connect(url, clientOptions),
+      engine: (url, clientOptions, tls) => board.connect(url, clientOptions, tls),
       setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
       clearTimeout: (h) => clock.clearTimeout(h),
       maxPending: options.maxPending ?? 1000,

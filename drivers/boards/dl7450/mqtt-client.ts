@@ -4,12 +4,13 @@ import { Reason } from '../../../streams/link/protocol.js';
 import { messageBytes, resolveConnectOptions, type ResolvedConnectOptions } from './connect-options.js';
 import { MqttError, MqttErrorCode } from './mqtt-errors.js';
 import { createReconnectSchedule } from './reconnect-schedule.js';
+import type { TlsMaterial } from '../../../streams/link/tls-items.js';
 import type { ConnectOptions, Dl7450MqttClient, MqttMessage, OnConnect, OnMessage, OnPublish, OnSubscribe } from './mqtt-module-types.js';
 
 /** What a client needs from its board: an MQTT engine per broker URL, timers, limits. */
 export interface ClientDeps {
   /** An MQTT.js client whose transport is the board's link (virtual board's connect()). */
-  engine(brokerUrl: string, options: IClientOptions): MqttClient;
+  engine(brokerUrl: string, options: IClientOptions, tls?: TlsMaterial): MqttClient;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
   /** Publishes queued or unacknowledged before publish() raises MqttError(-4). */
@@ -29,6 +30,11 @@ function failureRc(error: unknown): number {
   if (typeof e.code === 'number' && e.code >= 1 && e.code <= 5) return e.code; // CONNACK refused
   if (typeof e.reason === 'number') return rcForLinkReason(e.reason);
   return MqttErrorCode.FAILURE;
+}
+
+/** The app's TLS options, for the link to carry (TLS_ITEM); undefined when it gave none. */
+function tlsOf({ tls }: ResolvedConnectOptions): TlsMaterial | undefined {
+  return tls.trustStore || tls.keyStore || tls.privateKey ? tls : undefined;
 }
 
 const hasWildcard = (topic: string) => topic.includes('+') || topic.includes('#');
@@ -128,7 +134,7 @@ export function createDl7450Client(deps: ClientDeps, brokerUrl: unknown, clientI
       }
       state = 'connecting';
       attemptRc = undefined;
-      engine = deps.engine(brokerUrl, engineOptions(resolved));
+      engine = deps.engine(brokerUrl, engineOptions(resolved), tlsOf(resolved));
       engine.on('error', () => undefined); // reported through on_connect, never thrown
       wire(engine);
       engine.connect();
