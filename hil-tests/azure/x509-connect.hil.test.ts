@@ -3,8 +3,8 @@ import { describeNeeding } from '../support/board-target.js';
 import { startDl7450Bench, type Dl7450Bench } from '../support/dl7450-bench.js';
 import { collected } from '../support/collected.js';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
-import { createTestPki, type TestPki } from '../support/test-pki.js';
-import { tsApp } from '../../drivers/boards/apps/board-app.js';
+import { createTestPki, type TestIdentity, type TestPki } from '../support/test-pki.js';
+import { tsApp, type BoardApp } from '../../drivers/boards/apps/board-app.js';
 
 // With `azure.x509`, the bridge logs the board into IoT Hub with a device certificate: the
 // broker (a real Mosquitto that requires a client certificate from the test CA, standing in for
@@ -31,6 +31,19 @@ afterEach(async () => {
   bench = undefined;
 });
 
+/** The board behind the bridge, whose bench file gives the device `identity` for IoT Hub. */
+const startX509Bench = (app: BoardApp, identity: TestIdentity) =>
+  startDl7450Bench(
+    { ...broker, url: `mqtts://localhost:${broker.listeners.mtls}` },
+    {
+      app,
+      bridge: {
+        tls: { trustStore: { file: pki.ca.certFile } },
+        azure: { hub: HUB, deviceId: 'dev-x509', x509: { cert: { file: identity.certFile }, key: { file: identity.keyFile } } },
+      },
+    },
+  );
+
 describeNeeding(['app-choice'], 'Azure IoT Hub with an X.509 device certificate from the bench', () => {
   it('presents the certificate, sends the IoT Hub user name and no password, and logs no key', async () => {
     const rcs = collected<number>();
@@ -39,16 +52,7 @@ describeNeeding(['app-choice'], 'Azure IoT Hub with an X.509 device certificate 
       // What the app brings is replaced: X.509 devices log in with no password at all.
       client.connect((rc) => rcs.push(rc), { keep_alive: 60, username: 'app-user', password: 'app-password' });
     });
-    bench = await startDl7450Bench(
-      { ...broker, url: `mqtts://localhost:${broker.listeners.mtls}` },
-      {
-        app,
-        bridge: {
-          tls: { trustStore: { file: pki.ca.certFile } },
-          azure: { hub: HUB, deviceId: 'dev-x509', x509: { cert: { file: pki.client.certFile }, key: { file: pki.client.keyFile } } },
-        },
-      },
-    );
+    bench = await startX509Bench(app, pki.client);
     await rcs.until((r) => r.length > 0);
     expect(rcs.items[0]).toBe(0);
     // Mosquitto shows the user name it got: IoT Hub's, and p2 = a 3.1.1 CONNECT.
@@ -63,17 +67,7 @@ describeNeeding(['app-choice'], 'Azure IoT Hub with an X.509 device certificate 
   it('is refused by the broker without a certificate it trusts: the board hears tls_failed, not a hang', async () => {
     const rcs = collected<number>();
     const app = tsApp(({ mqtt }) => new mqtt.MqttClient(`ssl://${HUB}:8883`, 'dev-x509').connect((rc) => rcs.push(rc), { keep_alive: 60 }));
-    bench = await startDl7450Bench(
-      { ...broker, url: `mqtts://localhost:${broker.listeners.mtls}` },
-      {
-        app,
-        bridge: {
-          tls: { trustStore: { file: pki.ca.certFile } },
-          // Signed by a CA the broker does not trust.
-          azure: { hub: HUB, deviceId: 'dev-x509', x509: { cert: { file: pki.otherCa.certFile }, key: { file: pki.otherCa.keyFile } } },
-        },
-      },
-    );
+    bench = await startX509Bench(app, pki.otherCa); // a CA the broker does not trust
     await rcs.until((r) => r.length > 0);
     expect(rcs.items[0]).toBeLessThan(0);
     const failure = bench.logs.find((l) => l.msg === 'broker connection failed' || l.msg === 'connection closed');
