@@ -24,7 +24,7 @@ export function framedDecodeSection(quick: boolean, machine: string, progress: (
   const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
   const rows = results.map(
     (r) =>
-      `| ${r.workload} | ${r.chunkBytes / 1024} KiB | ${k(r.bare.pps)} pkt/s, ${r.bare.mbps.toFixed(0)} MB/s | ${k(r.decode.pps)} pkt/s, ${r.decode.mbps.toFixed(0)} MB/s | ${k(r.link.pps)} pkt/s, ${r.link.mbps.toFixed(0)} MB/s | ${pct(r.decodeRatio)} | ${pct(r.linkRatio)} | ${r.overheadPerFrame.toFixed(2)} B (${r.overheadLimit.toFixed(2)} B) |`,
+      `| ${r.workload} | ${r.chunkBytes / 1024} KiB | ${k(r.bare.pps)} pkt/s, ${r.bare.mbps.toFixed(0)} MB/s | ${k(r.decode.pps)} pkt/s, ${r.decode.mbps.toFixed(0)} MB/s | ${k(r.link.pps)} pkt/s, ${r.link.mbps.toFixed(0)} MB/s | ${pct(r.decodeRatio)} | ${pct(r.linkRatio)} | ${pct(r.fastRatio)} | ${r.overheadPerFrame.toFixed(2)} B (${r.overheadLimit.toFixed(2)} B) |`,
   );
   return `## Framed decode + parse throughput (issue: link layer)
 
@@ -32,9 +32,12 @@ export function framedDecodeSection(quick: boolean, machine: string, progress: (
 - Machine: ${machine}; CRC-32C: ${crc32cBackend}
 - Command: \`npm run bench -- --only framed-decode\` (${rounds} alternating rounds per row, medians; ratios are medians of per-round ratios)
 
-| workload | read size | bare mqtt-packet | decode + parse | with link endpoint | decode / bare | link / bare | overhead per frame (limit) |
-|---|---|---|---|---|---|---|---|
+| workload | read size | bare mqtt-packet | decode + parse | with link endpoint | decode / bare | link / bare | fast path / bare | overhead per frame (limit) |
+|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Targets: decode + parse at least 70 % of the bare parser; framing overhead under 1 % + 12 bytes per frame.`;
+Targets: decode + parse at least 70 % of the bare parser; framing overhead under 1 % + 12 bytes per frame.
+Every column but "fast path / bare" parses with mqtt-packet, as the target means; that column is
+decode + parse as the bridge runs it, with PUBLISH and its acknowledgements parsed by
+streams/mqtt/mqtt-fast-parse.ts (for information: it is not mqtt-packet, so not the target's figure).`;
 }

@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import mqtt, { type Packet } from 'mqtt-packet';
+import { parseCommonPacket } from './mqtt-fast-parse.js';
 
 export type ProtocolVersion = 3 | 4 | 5;
 
@@ -19,6 +20,11 @@ export interface ParseOptions {
    * so the broker -> board parser must be told the one the board's CONNECT used.
    */
   protocolVersion?: ProtocolVersion;
+  /**
+   * PUBLISH and its acknowledgements parsed by mqtt-fast-parse.ts (the same packets, faster);
+   * default true. False leaves every packet to mqtt-packet, as a benchmark against it needs.
+   */
+  fastPath?: boolean;
 }
 
 interface OnePacketParser {
@@ -26,10 +32,14 @@ interface OnePacketParser {
   setVersion(version: ProtocolVersion): void;
 }
 
-/** mqtt-packet's streaming parser, held to exactly one packet per call. */
-export function createOnePacketParser(protocolVersion: ProtocolVersion): OnePacketParser {
+/**
+ * mqtt-packet's streaming parser, held to exactly one packet per call; PUBLISH and its
+ * acknowledgements go the short way (mqtt-fast-parse.ts) to the same result.
+ */
+export function createOnePacketParser(protocolVersion: ProtocolVersion, fastPath = true): OnePacketParser {
   const parser = mqtt.parser({ protocolVersion });
   const settings = (parser as unknown as { settings: { protocolVersion: number } }).settings;
+  let version = protocolVersion;
   let result: Packet | Error | undefined;
   parser.on('packet', (packet: Packet) => {
     result = packet;
@@ -39,6 +49,8 @@ export function createOnePacketParser(protocolVersion: ProtocolVersion): OnePack
   });
   return {
     parse(bytes) {
+      const common = fastPath ? parseCommonPacket(bytes, version) : undefined;
+      if (common) return common;
       result = undefined;
       parser.parse(bytes);
       const out = result ?? new Error('incomplete packet');
@@ -48,8 +60,9 @@ export function createOnePacketParser(protocolVersion: ProtocolVersion): OnePack
       }
       return out;
     },
-    setVersion(version) {
-      settings.protocolVersion = version;
+    setVersion(v) {
+      version = v;
+      settings.protocolVersion = v;
     },
   };
 }
@@ -60,6 +73,7 @@ export function createOnePacketParser(protocolVersion: ProtocolVersion): OnePack
  */
 export function parseMqtt(options: ParseOptions = {}): OperatorFunction<MqttBytes, ParsedMqtt> {
   const initialVersion = options.protocolVersion ?? 4;
+  const fastPath = options.fastPath ?? true;
   return (source) =>
     new Observable<ParsedMqtt>((subscriber) => {
       const parsers = new Map<number, OnePacketParser>();
@@ -67,7 +81,7 @@ export function parseMqtt(options: ParseOptions = {}): OperatorFunction<MqttByte
         next({ connId, bytes }) {
           let parser = parsers.get(connId);
           if (parser === undefined) {
-            parser = createOnePacketParser(initialVersion);
+            parser = createOnePacketParser(initialVersion, fastPath);
             parsers.set(connId, parser);
           }
           const out = parser.parse(bytes);

@@ -41,6 +41,7 @@ export function reassembleMqtt(options: ReassembleOptions): OperatorFunction<Mqt
       const stallTimers = new Map<number, Subscription>();
       // (Re)started on every fragment of an unfinished packet; the late rest of it is skipped.
       const watchStall = (connId: number): void => {
+        if (stallTimers.size === 0 && partials.size === 0) return; // whole packets only: nothing to watch
         stallTimers.get(connId)?.unsubscribe();
         stallTimers.delete(connId);
         const partial = partials.get(connId);

@@ -1,0 +1,78 @@
+import { createRequire } from 'node:module';
+import type { Packet } from 'mqtt-packet';
+import { readFixedHeader } from './fixed-header.js';
+import type { ProtocolVersion } from './mqtt-parse.js';
+
+// The packets that make up nearly all of the traffic (PUBLISH and its acknowledgements) parsed
+// here in a few property reads. mqtt-packet's streaming parser (a buffer list, a state machine,
+// a dozen debug() calls and an event per packet) cost about half of a PUBLISH's time between
+// the serial line and the broker socket. Whatever is not plainly well formed is left to it,
+// so its results and its error messages stay the only ones there are.
+
+interface Fields {
+  cmd: string;
+  retain: boolean;
+  qos: number;
+  dup: boolean;
+  length: number;
+  topic: string | null;
+  payload: Buffer | null;
+  messageId?: number;
+}
+
+// mqtt-packet's own packet class: a packet parsed here has the same prototype and the same
+// properties, in the same order, as one it parsed.
+const MqttPacket = createRequire(import.meta.url)('mqtt-packet/packet.js') as new () => Fields;
+
+const PUBLISH = 3;
+const PUBREL = 6;
+// PUBACK, PUBREC, PUBREL, PUBCOMP -> mqtt-packet's name; their fixed header flags must be 0,
+// except PUBREL's, 2 [MQTT-2.2.2-1].
+const CONFIRMATIONS: Record<number, string> = { 4: 'puback', 5: 'pubrec', 6: 'pubrel', 7: 'pubcomp' };
+
+/**
+ * One whole MQTT 3.1 / 3.1.1 PUBLISH, PUBACK, PUBREC, PUBREL or PUBCOMP, exactly as
+ * mqtt-packet's parser makes it (the payload a view into `bytes`, as there); undefined for
+ * anything else — other types, MQTT 5, bytes that are not exactly one packet, and every
+ * irregular case (QoS 3, a topic or packet id cut short, wrong flags) — which is then for
+ * mqtt-packet to parse or refuse.
+ */
+export function parseCommonPacket(bytes: Buffer, version: ProtocolVersion): Packet | undefined {
+  if (version === 5) return undefined;
+  const header = readFixedHeader(bytes, 0, bytes.length);
+  if (typeof header === 'string' || header.packetBytes !== bytes.length) return undefined;
+  const b0 = bytes[0];
+  const type = b0 >> 4;
+  const body = header.headerBytes;
+  const length = bytes.length - body;
+  if (type === PUBLISH) {
+    const qos = (b0 >> 1) & 3;
+    if (qos === 3 || length < 2) return undefined;
+    const topicEnd = body + 2 + bytes.readUInt16BE(body);
+    if (topicEnd > bytes.length) return undefined;
+    const idBytes = qos > 0 ? 2 : 0;
+    if (topicEnd + idBytes > bytes.length) return undefined;
+    const p = new MqttPacket();
+    p.cmd = 'publish';
+    p.retain = (b0 & 1) !== 0;
+    p.qos = qos;
+    p.dup = (b0 & 8) !== 0;
+    p.length = length;
+    p.topic = bytes.toString('utf8', body + 2, topicEnd);
+    if (qos > 0) p.messageId = bytes.readUInt16BE(topicEnd);
+    const payloadStart = topicEnd + idBytes;
+    // mqtt-packet's buffer list hands out a fresh empty buffer, and a view otherwise.
+    p.payload = payloadStart < bytes.length ? bytes.subarray(payloadStart) : Buffer.alloc(0);
+    return p as unknown as Packet;
+  }
+  const cmd = CONFIRMATIONS[type];
+  if (cmd === undefined || (b0 & 0xf) !== (type === PUBREL ? 2 : 0) || length !== 2) return undefined;
+  const p = new MqttPacket();
+  p.cmd = cmd;
+  p.retain = false;
+  p.qos = (b0 >> 1) & 3;
+  p.dup = false;
+  p.length = 2;
+  p.messageId = bytes.readUInt16BE(body);
+  return p as unknown as Packet;
+}
