@@ -68,6 +68,22 @@ describe('TLS_ITEM', () => {
     expect(got?.problems).toEqual(['key_store is larger than 100 bytes (250)', 'a TLS setting of unknown kind 9', 'private_key ended without its last piece']);
   });
 
+  it('bounds what all connections hold together, and gives it back as OPENs take theirs', () => {
+    const collector = createTlsItemCollector(100, 250);
+    for (const connId of [1, 2]) for (const m of items(tlsItemMessages(connId, { trustStore: randomBytes(100) }, 64))) collector.add(m);
+    expect(collector.heldBytes).toBe(200);
+    for (const m of items(tlsItemMessages(3, { trustStore: randomBytes(100) }, 64))) collector.add(m);
+    expect(collector.take(3)?.problems).toEqual(['trust_store came while TLS settings of 250 bytes were already waiting for their OPENs']);
+    expect(collector.heldBytes).toBe(200);
+    collector.take(1);
+    for (const m of items(tlsItemMessages(1, { trustStore: randomBytes(80) }, 64))) collector.add(m);
+    for (const m of items(tlsItemMessages(1, { trustStore: randomBytes(90) }, 64))) collector.add(m);
+    expect(collector.heldBytes, 'a setting sent again gives back what the first held').toBe(190);
+    expect(collector.take(1)?.material.trustStore?.length).toBe(90);
+    collector.clear();
+    expect(collector.heldBytes).toBe(0);
+  });
+
   it('forgets everything on a link reset', () => {
     const collector = createTlsItemCollector();
     for (const m of items(tlsItemMessages(1, { trustStore: Buffer.from('x') }, 64))) collector.add(m);

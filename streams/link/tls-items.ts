@@ -60,23 +60,41 @@ export interface CollectedTls {
   problems: string[];
 }
 
+interface Part {
+  pieces: Buffer[];
+  /** Bytes of the setting so far, kept or not. */
+  bytes: number;
+  /** Why its pieces are counted but no longer kept. */
+  refused?: string;
+}
+
 interface Pending {
   material: TlsMaterial;
   /** Settings whose last piece has not come yet, with the pieces so far. */
-  partial: Map<MaterialKey, { pieces: Buffer[]; bytes: number }>;
+  partial: Map<MaterialKey, Part>;
   problems: string[];
 }
 
+const sizeOf = (buffers: (Buffer | undefined)[]): number => buffers.reduce((n, b) => n + (b?.length ?? 0), 0);
+
 /**
  * The host side: pieces gathered per connection until its OPEN takes them. An oversized or
- * unknown setting is not an error of the link: it becomes a problem the OPEN reports.
+ * unknown setting is not an error of the link: it becomes a problem the OPEN reports. What is
+ * held for all connections together is bounded too, so a board that sends pieces and never
+ * OPENs cannot make the host hold 256 connections' worth.
  */
-export function createTlsItemCollector(maxItemBytes = MAX_TLS_ITEM_BYTES) {
+export function createTlsItemCollector(maxItemBytes = MAX_TLS_ITEM_BYTES, maxHeldBytes = 4 * maxItemBytes) {
   const pending = new Map<number, Pending>();
+  let held = 0;
   const entry = (connId: number): Pending => {
     let p = pending.get(connId);
     if (!p) pending.set(connId, (p = { material: {}, partial: new Map(), problems: [] }));
     return p;
+  };
+  const refuse = (part: Part, why: string): void => {
+    held -= sizeOf(part.pieces);
+    part.pieces = [];
+    part.refused ??= why;
   };
   return {
     add(msg: Extract<CtrlMessage, { type: 'tls-item' }>): void {
@@ -89,14 +107,20 @@ export function createTlsItemCollector(maxItemBytes = MAX_TLS_ITEM_BYTES) {
       let part = p.partial.get(key);
       if (!part) {
         p.partial.set(key, (part = { pieces: [], bytes: 0 }));
+        held -= sizeOf([p.material[key]]);
         delete p.material[key]; // a setting sent again replaces the first
       }
       part.bytes += msg.data.length;
-      // Past the limit the pieces are counted, not kept, until the setting's end.
-      if (part.bytes <= maxItemBytes) part.pieces.push(msg.data);
+      // Past a limit the pieces are counted, not kept, until the setting's end.
+      if (part.bytes > maxItemBytes) refuse(part, `${SDK_NAMES[key]} is larger than ${maxItemBytes} bytes`);
+      else if (held + msg.data.length > maxHeldBytes) refuse(part, `${SDK_NAMES[key]} came while TLS settings of ${maxHeldBytes} bytes were already waiting for their OPENs`);
+      if (part.refused === undefined) {
+        part.pieces.push(msg.data);
+        held += msg.data.length;
+      }
       if (msg.more) return;
       p.partial.delete(key);
-      if (part.bytes > maxItemBytes) p.problems.push(`${SDK_NAMES[key]} is larger than ${maxItemBytes} bytes (${part.bytes})`);
+      if (part.refused !== undefined) p.problems.push(part.bytes > maxItemBytes ? `${part.refused} (${part.bytes})` : part.refused);
       else p.material[key] = Buffer.concat(part.pieces);
     },
     /** What was collected for `connId`, forgotten as it is returned; undefined when nothing came. */
@@ -104,12 +128,18 @@ export function createTlsItemCollector(maxItemBytes = MAX_TLS_ITEM_BYTES) {
       const p = pending.get(connId);
       if (!p) return undefined;
       pending.delete(connId);
+      held -= sizeOf(Object.values(p.material)) + sizeOf([...p.partial.values()].flatMap((part) => part.pieces));
       const problems = [...p.problems, ...[...p.partial.keys()].map((key) => `${SDK_NAMES[key]} ended without its last piece`)];
       return { material: p.material, problems };
+    },
+    /** Bytes held for OPENs to come, for tests and metrics. */
+    get heldBytes(): number {
+      return held;
     },
     /** The link was reset: pieces of the old session belong to no OPEN. */
     clear(): void {
       pending.clear();
+      held = 0;
     },
   };
 }
