@@ -5,10 +5,17 @@ export interface ProbeTransport {
   write(bytes: Buffer): Promise<void>;
   onData(listener: (chunk: Buffer) => void): void;
   close(): Promise<void>;
+  /**
+   * Microseconds the probe itself spent in its own link code since the last call (own-time.ts),
+   * for a probe that frames; absent for one that writes raw MQTT.
+   */
+  ownTimeUs?(): number;
 }
 
 export interface ProbeResult {
   rttUs: number[];
+  /** rttUs less the probe's own link time in each (ownTimeUs); undefined for a raw probe. */
+  rttLessProbeUs?: number[];
   qos0MsgsPerS: number;
 }
 
@@ -36,13 +43,19 @@ export async function probe(t: ProbeTransport, options: { warmup: number; n: num
 
   const payload = Buffer.alloc(options.payload, 0x61);
   const rttUs: number[] = [];
+  const rttLessProbeUs: number[] = [];
   for (let i = 0; i < options.warmup + options.n; i++) {
     const messageId = (i % 65535) + 1;
     const acked = expect(`puback:${messageId}`);
+    t.ownTimeUs?.();
     const t0 = hr();
     void t.write(mqtt.generate({ cmd: 'publish', topic: 'bench/rtt', payload, qos: 1, messageId, retain: false, dup: false }));
     await acked;
-    if (i >= options.warmup) rttUs.push(Number(hr() - t0) / 1000);
+    const us = Number(hr() - t0) / 1000;
+    const own = t.ownTimeUs?.();
+    if (i < options.warmup) continue;
+    rttUs.push(us);
+    if (own !== undefined) rttLessProbeUs.push(us - own);
   }
 
   const publish = mqtt.generate({ cmd: 'publish', topic: 'bench/qos0', payload, qos: 0, retain: false, dup: false });
@@ -54,5 +67,5 @@ export async function probe(t: ProbeTransport, options: { warmup: number; n: num
   await pong;
   const seconds = Number(hr() - t0) / 1e9;
   await t.write(mqtt.generate({ cmd: 'disconnect' })).catch(() => undefined);
-  return { rttUs, qos0MsgsPerS: Math.ceil(options.m / 32) * 32 / seconds };
+  return { rttUs, ...(t.ownTimeUs && { rttLessProbeUs }), qos0MsgsPerS: Math.ceil(options.m / 32) * 32 / seconds };
 }

@@ -6,7 +6,9 @@ import { createSerialportLink } from '../../drivers/serial/serialport-link.js';
 import { createBoardConnections } from '../../drivers/boards/board-connections.js';
 import { readFixedHeader } from '../../streams/mqtt/fixed-header.js';
 import type { ProbeTransport } from './mqtt-probe.js';
+import { createOwnTime } from './own-time.js';
 
+const PINGREQ = 0xc0;
 const CLI = fileURLToPath(new URL('../../bridge/cli.ts', import.meta.url));
 
 export interface Path {
@@ -44,23 +46,30 @@ async function overTty(ttyPath: string): Promise<ProbeTransport> {
 async function overFramedLink(ttyPath: string, brokerUrl: string): Promise<ProbeTransport> {
   const line = createSerialportLink({ path: ttyPath, baudRate: 115200 });
   await line.open();
-  const connections = createBoardConnections({ line, id: 'bench-board', firmware: 'bench', mtu: 4096, window: 16, maxPacketBytes: 1 << 20, emit: () => undefined });
+  const own = createOwnTime(line);
+  const connections = createBoardConnections({ line: own.line, id: 'bench-board', firmware: 'bench', mtu: 4096, window: 16, maxPacketBytes: 1 << 20, emit: () => undefined });
   const listeners: ((b: Buffer) => void)[] = [];
   let opened!: () => void;
   const isOpen = new Promise<void>((r) => (opened = r));
-  const conn = connections.open(brokerUrl, { opened: () => opened(), packet: (b) => listeners.forEach((l) => l(b)), ended: () => undefined });
+  const conn = connections.open(brokerUrl, { opened: () => opened(), packet: (b) => (own.delivered(), listeners.forEach((l) => l(b))), ended: () => undefined });
   await isOpen;
   return {
     async write(bytes) {
+      own.sending();
       for (let pos = 0; pos < bytes.length; ) {
         const h = readFixedHeader(bytes, pos, bytes.length);
         if (typeof h === 'string') throw new Error('probe wrote a bad packet');
+        // A PINGREQ overtakes PUBLISHes still queued on the link (protocol 3.2), as on a board.
+        // The QoS 0 burst is timed until its PINGRESP, which must therefore come after the
+        // broker has every PUBLISH, as in a byte stream: wait until the link delivered them.
+        if (bytes[pos] === PINGREQ && !(await connections.drained(60_000))) throw new Error('the link did not drain the QoS 0 burst in 60 s');
         conn.send(bytes.subarray(pos, pos + h.packetBytes));
         pos += h.packetBytes;
       }
       await new Promise<void>((r) => connections.whenFlowing(r));
     },
     onData: (l) => void listeners.push(l),
+    ownTimeUs: () => own.takeUs(),
     async close() {
       conn.close();
       connections.stop();
