@@ -16,6 +16,9 @@ const down = (f: (s: Extract<PacketCapture, { dir: 'to-board' }>['stamps']) => n
 export const PIECES: Piece[] = [
   { name: 'to-broker residence (serialLast → flushed)', of: up((s) => us(s.serialLast, s.flushed)) },
   { name: 'to-board residence (brokerReceived → serialQueued)', of: down((s) => us(s.brokerReceived, s.serialQueued)) },
+  // to-board's ends before its output syscall (serialQueued), to-broker's after it (flushed):
+  // this row ends to-broker's at the same point, for a like-for-like view. Not the target's row.
+  { name: 'to-broker, ended as to-board is: before the output syscall (serialLast → writeCalled)', of: up((s) => us(s.serialLast, s.writeCalled)) },
   { name: '↑ serialLast → decoded (deframe; after earlier packets of the same read)', of: up((s) => us(s.serialLast, s.decoded)) },
   { name: '↑ decoded → parsed (link endpoint, reassembly, MQTT parse)', of: up((s) => us(s.decoded, s.parsed)) },
   { name: '↑ parsed → writeCalled', of: up((s) => us(s.parsed, s.writeCalled)) },
