@@ -1,5 +1,5 @@
 import type tls from 'node:tls';
-import { keyMatches, keyStoreFrom, PemProblem, privateKeyFrom, trustStoreFrom } from '../config/tls-pem.js';
+import { clientIdentity, keyStoreFrom, PemProblem, privateKeyFrom, trustStoreFrom } from '../config/tls-pem.js';
 import { SDK_NAMES, type TlsMaterial } from '../../streams/link/tls-items.js';
 import { BrokerConnectError } from './broker-connect-error.js';
 
@@ -23,14 +23,10 @@ function read<T>(name: keyof TlsMaterial, bytes: Buffer, parse: (bytes: Buffer) 
 export function withBoardTlsMaterial(base: tls.ConnectionOptions | undefined, material: TlsMaterial): tls.ConnectionOptions {
   const options: tls.ConnectionOptions = { ...base };
   if (material.trustStore) options.ca = read('trustStore', material.trustStore, trustStoreFrom);
-  if (material.privateKey && !material.keyStore) throw refuse('a private_key needs its certificate: the app gave no key_store');
-  if (material.keyStore) {
-    const store = read('keyStore', material.keyStore, keyStoreFrom);
-    const key = material.privateKey ? read('privateKey', material.privateKey, privateKeyFrom) : store.privateKey;
-    if (key === undefined) throw refuse('the key_store holds no private key and the app gave no private_key');
-    if (!keyMatches(store.certificates[0], key)) throw refuse(`the private key (from ${material.privateKey ? 'private_key' : 'key_store'}) is not the key of the key_store's first certificate`);
-    options.cert = store.certificates.join('');
-    options.key = key;
-  }
-  return options;
+  const store = material.keyStore && read('keyStore', material.keyStore, keyStoreFrom);
+  const identity = clientIdentity(store, material.privateKey && read('privateKey', material.privateKey, privateKeyFrom));
+  if (identity === 'key-without-certificate') throw refuse('a private_key needs its certificate: the app gave no key_store');
+  if (identity === 'no-key') throw refuse('the key_store holds no private key and the app gave no private_key');
+  if (identity === 'mismatch') throw refuse(`the private key (from ${material.privateKey ? 'private_key' : 'key_store'}) is not the key of the key_store's first certificate`);
+  return { ...options, ...identity };
 }

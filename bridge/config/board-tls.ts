@@ -1,7 +1,7 @@
 import type tls from 'node:tls';
 import { inspect } from 'node:util';
 import type { ConfigIssue } from './config-error.js';
-import { keyMatches } from './tls-pem.js';
+import { clientIdentity } from './tls-pem.js';
 import type { RawTls } from './tls-schema.js';
 
 /** What a board's TLS settings came from, safe to print: sources, never contents. */
@@ -60,14 +60,12 @@ export function boardTlsFor(defaults: RawTls | undefined, own: RawTls | undefine
   // Problems are reported at the key as written, which may be in defaults.
   const at = (key: Key): string => (own !== undefined && Object.hasOwn(own, key) ? `${boardPath}.tls.${key}` : `defaults.tls.${key}`);
   const { trustStore, keyStore, privateKey } = merged;
-  const key = privateKey?.value ?? keyStore?.value.privateKey;
-  if (privateKey && !keyStore) return [{ path: at('privateKey'), message: 'a private key needs its certificate: give keyStore too' }];
-  if (keyStore && key === undefined) {
-    return [{ path: at('keyStore'), message: `${keyStore.source} holds no private key: include it there or give privateKey` }];
-  }
-  if (keyStore && key !== undefined && !keyMatches(keyStore.value.certificates[0], key)) {
+  const identity = clientIdentity(keyStore?.value, privateKey?.value);
+  if (identity === 'key-without-certificate') return [{ path: at('privateKey'), message: 'a private key needs its certificate: give keyStore too' }];
+  if (identity === 'no-key') return [{ path: at('keyStore'), message: `${keyStore?.source} holds no private key: include it there or give privateKey` }];
+  if (identity === 'mismatch') {
     const where = privateKey ? 'privateKey' : 'keyStore';
-    return [{ path: at(where), message: `the private key (${(privateKey ?? keyStore).source}) is not the key of the keyStore's first certificate (${keyStore.source})` }];
+    return [{ path: at(where), message: `the private key (${(privateKey ?? keyStore)?.source}) is not the key of the keyStore's first certificate (${keyStore?.source})` }];
   }
   const verify = merged.verify ?? true;
   const summary: BoardTlsSummary = {
@@ -83,7 +81,6 @@ export function boardTlsFor(defaults: RawTls | undefined, own: RawTls | undefine
     ...(merged.servername !== undefined && { servername: merged.servername }),
     // Without a trust store, Node's bundled Mozilla CA list decides, as for any TLS client.
     ...(trustStore && { ca: trustStore.value }),
-    ...(keyStore && { cert: keyStore.value.certificates.join('') }),
-    ...(key !== undefined && { key }),
+    ...identity,
   });
 }

@@ -102,3 +102,22 @@ export function privateKeyFrom(bytes: Buffer): string {
 export function keyMatches(certificatePem: string, keyPem: string): boolean {
   return new X509Certificate(certificatePem).checkPrivateKey(createPrivateKey(keyPem));
 }
+
+/** What makes a key store and a separate key unusable as a client identity. */
+export type ClientIdentityProblem = 'key-without-certificate' | 'no-key' | 'mismatch';
+
+/**
+ * A client identity (TLS cert chain and key) from a key store and, if given, a separate key,
+ * which wins over one inside the store; undefined when neither is given. Callers word the
+ * problem for where the settings came from (a bench file key, an SDK option).
+ */
+export function clientIdentity(
+  keyStore: { certificates: string[]; privateKey?: string } | undefined,
+  privateKey: string | undefined,
+): { cert: string; key: string } | ClientIdentityProblem | undefined {
+  if (!keyStore) return privateKey === undefined ? undefined : 'key-without-certificate';
+  const key = privateKey ?? keyStore.privateKey;
+  if (key === undefined) return 'no-key';
+  if (!keyMatches(keyStore.certificates[0], key)) return 'mismatch';
+  return { cert: keyStore.certificates.join(''), key };
+}

@@ -53,7 +53,8 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       const epoch = options.epoch ?? randomInt(2 ** 32);
       const rto = createRtoEstimator(rtoOptions);
       const counters = createLinkCounters();
-      const exec = createSerialExecutor();
+      // An acknowledgement owed is armed once the run that owed it is over (armOwedAck).
+      const exec = createSerialExecutor(() => armOwedAck());
       const after = (ms: number, fn: () => void): Subscription => sched.schedule(() => exec.run(fn), ms);
 
       let phase: 'syncing' | 'up' = 'syncing';
@@ -75,10 +76,10 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       };
       const sendAck = (kind: number): void => emitFrame(Channel.ACK, FLAGS_WHOLE, sender.nextSeq(), kind === AckType.ACK ? EMPTY : Buffer.of(kind));
 
-      // Owed while an input is handled, armed once it has been (armOwedAck): the scheduler's
-      // clock stands still during a synchronous run, so the timer starts at the same instant,
-      // but a delivered frame no longer waits for a timer to be set up on its way to the
-      // application. A frame sent meanwhile carries the acknowledgement and settles the debt.
+      // Owed during a run of the executor, armed when it ends (its onIdle): the scheduler's clock
+      // stands still during a synchronous run, so the timer starts at the same instant, but a
+      // delivered frame no longer waits for a timer to be set up on its way to the application.
+      // A frame sent meanwhile carries the acknowledgement and settles the debt.
       const oweAck = (): void => {
         ackOwed = true;
       };
@@ -280,10 +281,6 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       };
 
       const onInput = (input: LinkInput): void => {
-        handleInput(input);
-        armOwedAck();
-      };
-      const handleInput = (input: LinkInput): void => {
         switch (input.type) {
           case 'frame':
             return onFrame(input.frame);

@@ -9,7 +9,8 @@ export interface SerialExecutor {
   runWith<T>(handler: (arg: T) => void, arg: T): void;
 }
 
-export function createSerialExecutor(): SerialExecutor {
+/** `onIdle`: after each run, once the backlog it caused is done too (deferred work goes there). */
+export function createSerialExecutor(onIdle?: () => void): SerialExecutor {
   let busy = false;
   const backlog: (() => void)[] = [];
   const drain = (): void => {
@@ -28,6 +29,7 @@ export function createSerialExecutor(): SerialExecutor {
       try {
         handler(arg);
         drain();
+        onIdle?.();
       } finally {
         busy = false;
       }

@@ -38,8 +38,7 @@ interface OnePacketParser {
  */
 export function createOnePacketParser(protocolVersion: ProtocolVersion, fastPath = true): OnePacketParser {
   const parser = mqtt.parser({ protocolVersion });
-  const settings = (parser as unknown as { settings: { protocolVersion: number } }).settings;
-  let version = protocolVersion;
+  const settings = (parser as unknown as { settings: { protocolVersion: ProtocolVersion } }).settings;
   let result: Packet | Error | undefined;
   parser.on('packet', (packet: Packet) => {
     result = packet;
@@ -49,7 +48,7 @@ export function createOnePacketParser(protocolVersion: ProtocolVersion, fastPath
   });
   return {
     parse(bytes) {
-      const common = fastPath ? parseCommonPacket(bytes, version) : undefined;
+      const common = fastPath ? parseCommonPacket(bytes, settings.protocolVersion) : undefined;
       if (common) return common;
       result = undefined;
       parser.parse(bytes);
@@ -60,9 +59,8 @@ export function createOnePacketParser(protocolVersion: ProtocolVersion, fastPath
       }
       return out;
     },
-    setVersion(v) {
-      version = v;
-      settings.protocolVersion = v;
+    setVersion(version) {
+      settings.protocolVersion = version;
     },
   };
 }

@@ -1,6 +1,6 @@
 import { tap, type MonoTypeOperatorFunction } from 'rxjs';
 import type { DeframeEvent } from '../framing/deframe.js';
-import { Channel, FLAG_FIRST, FLAG_LAST, FLAGS_WHOLE } from '../link/protocol.js';
+import { Channel, FLAG_FIRST, FLAG_LAST } from '../link/protocol.js';
 import { hrNow, type NowNs } from './clock.js';
 
 /** When a board packet came off the serial line. */
@@ -60,17 +60,12 @@ export function createLineStamper(now: NowNs = hrNow, watched: () => boolean = (
         if (!watched()) return packetStart.size ? packetStart.clear() : undefined;
         if (d.channel !== Channel.MQTT || d.payload.length === 0) return;
         const connId = d.payload[0];
-        if ((d.flags & FLAGS_WHOLE) === FLAGS_WHOLE) {
-          // A packet in one frame (nearly all of them) has that frame's stamps, as they are. Like
-          // a first and a last fragment, it forgets a start noted for its connection.
-          if (packetStart.size > 0) packetStart.delete(connId);
-          return void ready.set(connId, frame);
-        }
-        if (d.flags & FLAG_FIRST) packetStart.set(connId, frame.serialFirst);
-        if (d.flags & FLAG_LAST) {
-          ready.set(connId, { serialFirst: packetStart.get(connId) ?? frame.serialFirst, serialLast: frame.serialLast, decoded: frame.decoded });
-          packetStart.delete(connId);
-        }
+        const first = (d.flags & FLAG_FIRST) !== 0;
+        if (!(d.flags & FLAG_LAST)) return void (first && packetStart.set(connId, frame.serialFirst));
+        const serialFirst = first ? frame.serialFirst : (packetStart.get(connId) ?? frame.serialFirst);
+        if (packetStart.size > 0) packetStart.delete(connId);
+        // A packet in one frame (nearly all of them) has that frame's stamps: no new object.
+        ready.set(connId, serialFirst === frame.serialFirst ? frame : { serialFirst, serialLast: frame.serialLast, decoded: frame.decoded });
       }),
     /** The stamps of the packet just reassembled for `connId` (once). */
     take(connId: number): LineStamps | undefined {
