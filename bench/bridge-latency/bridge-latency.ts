@@ -37,7 +37,7 @@ export async function benchBridgeLatency(options: { rounds: number; n: number; w
         options.onProgress?.(`round ${round}/${options.rounds}: ${path.name}`);
         const { transport, stop } = await path.open(broker.port, join(dir, `tty-${round}-${i}`));
         try {
-          const r = await probe(transport, { warmup: options.warmup, n: options.n, m: options.m, payload: 64 });
+          const r = await probe(transport, { warmup: options.warmup, n: options.n, m: options.m, payload: 64, qos0Warmup: true });
           const acc = runs.get(path.name) as { p50: number[]; p99: number[]; qos0: number[] };
           acc.p50.push(pct(r.rttUs, 50));
           acc.p99.push(pct(r.rttUs, 99));
