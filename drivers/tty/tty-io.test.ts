@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, readSync, writeSync } from 'node:fs';
 import { Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nativePty } from '../pty/native-pty.js';
@@ -51,6 +51,20 @@ describe('TtyIo', () => {
     expect(master.received.length).toBe(0);
     master.io.setReading(true);
     expect((await master.received.waitFor(5)).toString()).toBe('early');
+  });
+
+  it('puts the first write of a turn in the kernel at once, and joins the rest of the turn behind it, in order', async () => {
+    const { master, slave } = pty();
+    slave.io.setReading(true);
+    const writes = [master.io.write(Buffer.from('one')), master.io.write(Buffer.from('two')), master.io.write(Buffer.from('three'))];
+    // Already in the pty before this turn ends: readable from the slave fd right now.
+    const now = Buffer.alloc(16);
+    slave.io.setReading(false);
+    expect(readSync(slave.fd, now, 0, now.length, null)).toBe(3);
+    expect(now.subarray(0, 3).toString()).toBe('one');
+    slave.io.setReading(true);
+    await Promise.all(writes);
+    expect((await slave.received.waitFor(8)).toString()).toBe('twothree');
   });
 
   it('holds a write back while the other side does not read, without blocking the loop, and completes it once it reads', async () => {

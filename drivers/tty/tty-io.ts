@@ -32,6 +32,8 @@ export class TtyIo {
   private readonly queue: PendingWrite[] = [];
   private batch: Batch | undefined;
   private pumpScheduled = false;
+  /** A write went straight to the kernel this turn: the rest of the turn's writes batch. */
+  private wroteThisTurn = false;
   private ended: Error | undefined;
 
   constructor(fd: number, private readonly handlers: TtyIoHandlers) {
@@ -52,16 +54,45 @@ export class TtyIo {
   write(bytes: Buffer): Promise<void> {
     if (this.ended) return Promise.reject(this.ended);
     return new Promise((resolve, reject) => {
-      this.queue.push({ bytes, resolve, reject });
-      // Deferred to the end of this turn, so that every write made in it can join one batch.
-      if (!this.pumpScheduled && this.batch === undefined) {
-        this.pumpScheduled = true;
-        queueMicrotask(() => {
-          this.pumpScheduled = false;
-          this.pump();
-        });
-      }
+      const write: PendingWrite = { bytes, resolve, reject };
+      // The first write of a turn, with nothing ahead of it, goes to the kernel now: a lone
+      // packet (the usual case below a flood) would otherwise wait behind the rest of the
+      // turn's work. Writes made after it in the same turn still gather into one write(2).
+      if (!this.wroteThisTurn && this.batch === undefined && this.queue.length === 0) this.writeNow(write);
+      else this.enqueue(write);
     });
+  }
+
+  private writeNow(write: PendingWrite): void {
+    this.wroteThisTurn = true;
+    queueMicrotask(this.endTurn);
+    let taken: number;
+    try {
+      taken = this.native.write(write.bytes, 0);
+    } catch {
+      // Reported from the deferred pump, which meets the same error: never from inside the
+      // caller's write(), whose caller may not expect the line to be lost under it.
+      return this.enqueue(write);
+    }
+    if (taken === write.bytes.length) return write.resolve();
+    // The kernel is full: the native side calls pump() again once it has room.
+    this.batch = { bytes: write.bytes, offset: taken, writes: [write] };
+  }
+
+  private readonly endTurn = (): void => {
+    this.wroteThisTurn = false;
+  };
+
+  private enqueue(write: PendingWrite): void {
+    this.queue.push(write);
+    // Deferred to the end of this turn, so that every write made in it can join one batch.
+    if (!this.pumpScheduled && this.batch === undefined) {
+      this.pumpScheduled = true;
+      queueMicrotask(() => {
+        this.pumpScheduled = false;
+        this.pump();
+      });
+    }
   }
 
   /** Stops all I/O; pending writes reject. Idempotent. */

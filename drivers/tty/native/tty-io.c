@@ -16,6 +16,9 @@
 // hold more. Capping the reads per wakeup keeps one busy line from starving other handles.
 #define READ_SIZE 65536
 #define READS_PER_WAKEUP 16
+// A tty's line discipline hands out at most this much per read(2) (N_TTY_BUF_SIZE); a read
+// shorter than it emptied the buffer, and another read would only say EAGAIN.
+#define TTY_BUFFER 4096
 
 static void cleanup_hook(void *data);
 
@@ -121,6 +124,10 @@ static void read_some(tty_io *io) {
         return fail(io, UV_ENOMEM, "read (no memory for the chunk)");
       }
       call_back(io, io->on_data, 1, &chunk);
+      // Drained: no read(2) just to learn EAGAIN (one per packet at low rates, a syscall this
+      // VM charges ~10 us for). The poll is level-triggered, so bytes landing meanwhile, or a
+      // hang-up, wake the loop again.
+      if ((size_t)n < TTY_BUFFER) return;
       continue;
     }
     // In raw mode (VMIN=1) a tty reads 0 bytes only once it has hung up.
