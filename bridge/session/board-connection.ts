@@ -102,6 +102,12 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
     return packet;
   };
 
+  /**
+   * Someone looks at parsed packets (packet events, the debug log). If not, a well-formed
+   * PUBLISH or PUB* acknowledgement is only checked, not parsed: nothing would read its fields.
+   */
+  const watched = (): boolean => host.packets() !== undefined || log.isLevelEnabled('debug');
+
   /** SessionDeps.rewriteConnect on a CONNECT; the rest, and a malformed one (parse() reports it), as is. */
   const rewritten = (bytes: Buffer): Buffer | undefined => {
     const rewrite = host.deps.rewriteConnect;
@@ -187,9 +193,15 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
       subs.push(
         b.packets$.subscribe((e) => {
           if (e.type === 'error') return fail(Reason.PROTOCOL_ERROR, `broker sent ${e.error} MQTT: ${e.detail}`);
+          const sink = host.captures?.();
+          const common = sink || watched() ? undefined : fromBroker.commonCmd(e.bytes);
+          if (common !== undefined) {
+            host.toBoard(e.bytes);
+            gate?.fromBroker(common, e.bytes.length);
+            return;
+          }
           const packet = parse(fromBroker, e.bytes, 'to-board');
           if (!packet) return;
-          const sink = host.captures?.();
           if (sink) {
             const brokerReceived = b.readAt.at;
             const parsed = hrNow();
@@ -229,17 +241,32 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
       // What is logged, watched, captured (passwords redacted) and sent: the rewritten CONNECT.
       const bytes = rewritten(original);
       if (!bytes) return;
+      const sink = line && host.captures?.();
+      if (!sink && !watched() && fromBoard.commonCmd(bytes) !== undefined) {
+        if (pending) pending.push({ bytes });
+        else writeToBroker(bytes);
+        return;
+      }
       const packet = parse(fromBoard, bytes, 'to-broker');
       if (!packet) return;
       if (packet.cmd === 'connect') connectSeen = true;
       else if (packet.cmd === 'pingreq') gate?.pingSent();
-      const sink = line && host.captures?.();
       const timed = sink ? onFlushed(sink, packet, bytes, line as LineStamps) : undefined;
       if (pending) pending.push({ bytes, timed });
       else writeToBroker(bytes, timed);
       if (packet.cmd === 'disconnect') {
         disconnectSent = true;
         host.disconnected?.();
+      }
+    },
+    /** Runs `work` with the broker socket's writes held, so that what it writes leaves together (broker-link.ts). */
+    together(work: () => void): void {
+      const b = done || pending ? undefined : broker;
+      b?.hold();
+      try {
+        work();
+      } finally {
+        if (b && !b.release() && !done) host.blocked(true);
       }
     },
     /** The board's client has sent its CONNECT on this connection. */

@@ -67,3 +67,65 @@ describe('broker link cut profiles', () => {
     expect((await p.link.closed).by).toBe('bridge');
   });
 });
+
+describe('broker link hold/release (one read from the board, one write)', () => {
+  const read = Buffer.from([0x30, 0x03, 0x00, 0x01, 0x61, 0x30, 0x03, 0x00, 0x01, 0x62, 0xc0, 0x00]);
+  const packets = [read.subarray(0, 5), read.subarray(5, 10), read.subarray(10, 12)];
+  const until = async (p: Awaited<ReturnType<typeof pair>>, bytes: number) => {
+    while (p.received().length < bytes) await new Promise((resolve) => p.peer.once('data', resolve));
+  };
+
+  it('gives the socket the packets of one read as one buffer at release, in order', async () => {
+    const p = await pair();
+    const writes: number[] = [];
+    const write = p.socket.write.bind(p.socket);
+    p.socket.write = ((chunk: Buffer, ...rest: never[]) => (writes.push(chunk.length), write(chunk, ...rest))) as typeof p.socket.write;
+    p.link.hold();
+    for (const packet of packets) expect(p.link.write(packet)).toBe(true);
+    expect(writes).toEqual([]); // nothing leaves before release
+    expect(p.link.release()).toBe(true);
+    expect(writes).toEqual([read.length]);
+    await until(p, read.length);
+    expect(p.received()).toEqual(read);
+    p.link.destroy('done');
+  });
+
+  it('keeps the order around a timed write, and tells its flush time', async () => {
+    const p = await pair();
+    let flushedAt: bigint | undefined;
+    p.link.hold();
+    p.link.write(packets[0]);
+    p.link.write(packets[1], (at) => (flushedAt = at));
+    p.link.write(packets[2]);
+    p.link.release();
+    await until(p, read.length);
+    expect(p.received()).toEqual(read);
+    expect(typeof flushedAt).toBe('bigint');
+    p.link.destroy('done');
+  });
+
+  it('lets what it holds reach the broker before a DISCONNECT\'s end, and before a fin cut', async () => {
+    for (const ending of ['end', 'fin'] as const) {
+      const p = await pair();
+      p.link.hold();
+      for (const packet of packets) p.link.write(packet);
+      if (ending === 'end') p.link.end('the board disconnected');
+      else p.link.cut('fin', 'power cut');
+      await p.closed;
+      expect(p.received()).toEqual(read);
+      expect(p.seen).toEqual(['end']);
+    }
+  });
+
+  it('writes at once again after release: a later lone packet waits for nothing', async () => {
+    const p = await pair();
+    p.link.hold();
+    p.link.write(packets[0]);
+    p.link.release();
+    p.link.write(packets[1]);
+    expect(p.socket.writableLength).toBe(0); // the kernel has it, within this turn
+    await until(p, 10);
+    expect(p.received()).toEqual(read.subarray(0, 10));
+    p.link.destroy('done');
+  });
+});

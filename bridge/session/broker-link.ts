@@ -5,6 +5,7 @@ import { splitRawMqtt, type RawMqttEvent } from '../../streams/mqtt/raw-mqtt-spl
 import { hrNow, stampArrival, type ArrivalCell } from '../../streams/timing/clock.js';
 import type { CutProfile } from './cut-profile.js';
 import { Reason } from '../../streams/link/protocol.js';
+import { AdjacentRuns } from './adjacent-runs.js';
 import { describeResetBeforeAnswer, describeTlsFailure } from '../broker/tls-failure.js';
 
 export interface BrokerLinkOptions {
@@ -57,12 +58,15 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
   // QoS 0 throughput.
   let wroteThisTurn = false;
   let corked = false;
+  let held = false; // hold(): every write waits for release()
+  const heldRuns = new AdjacentRuns(); // untimed writes while held, not yet given to the socket
   let muted = false; // a silent cut: the socket stays, nothing more crosses it
   // Timed writes of this turn: flushed when the uncork's writev took them all (what the kernel
   // got, when); otherwise when their write callbacks say so. Node defers those callbacks past
   // the rest of the turn, which would charge the bridge for whatever else ran meanwhile.
   let timed: TimedWrite[] = [];
   const endTurn = (): void => {
+    if (held) return;
     wroteThisTurn = false;
     if (corked) uncork();
   };
@@ -75,6 +79,23 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
     if (socket.writableLength !== 0) return;
     const at = hrNow();
     for (const t of batch) settle(t, at);
+  };
+  /** What hold() kept back goes to the (still corked) socket, in order. */
+  const flushHeld = (): boolean => {
+    if (heldRuns.empty) return true;
+    const runs = heldRuns.take();
+    if (socket.destroyed || muted) return false;
+    let room = true;
+    for (const run of runs) room = socket.write(run) && room;
+    return room;
+  };
+  /** Before the socket ends in any way: what the board sent before it is not lost in a hold. */
+  const letGo = (): void => {
+    if (!held) return;
+    flushHeld();
+    held = false;
+    wroteThisTurn = false;
+    if (corked) uncork();
   };
   const readAt: ArrivalCell = { at: 0n };
   const packets$: Observable<RawMqttEvent> = fromEvent(socket, 'data', (chunk: Buffer) => chunk).pipe(
@@ -94,6 +115,11 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
      */
     write(bytes: Buffer, flushed?: (at: bigint) => void): boolean {
       if (socket.destroyed || muted) return false;
+      if (held) {
+        // Room is known once release() writes them; a timed write keeps its own callback.
+        if (!flushed) return heldRuns.add(bytes), true;
+        flushHeld();
+      }
       const first = !wroteThisTurn;
       if (first) {
         wroteThisTurn = true;
@@ -111,14 +137,40 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
       else if (socket.writableLength === 0) settle(t, hrNow());
       return room;
     },
+    /**
+     * Until release(), writes gather behind each other instead of the first leaving at once:
+     * for what one read from the board sets off, whose packets are known to come together.
+     * A lone packet then leaves at release(), right after its read is handled; a burst leaves
+     * in one writev, not in a write for its first packet and a writev for the rest.
+     */
+    hold(): void {
+      if (held || socket.destroyed) return;
+      held = true;
+      wroteThisTurn = true;
+      if (!corked) {
+        corked = true;
+        socket.cork();
+      }
+    },
+    /** Ends hold(): what it held goes to the kernel now. False when the socket is congested (wait for drain$). */
+    release(): boolean {
+      if (!held) return !socket.writableNeedDrain;
+      const room = flushHeld();
+      held = false;
+      wroteThisTurn = false;
+      if (corked) uncork();
+      return room && !socket.writableNeedDrain;
+    },
     pause: () => socket.pause(),
     resume: () => socket.resume(),
     destroy(detail: string): void {
+      letGo();
       closedBy ??= { by: 'bridge', detail };
       socket.destroy();
     },
     /** The board died: the broker sees what `profile` says (cut-profile.ts). */
     cut(profile: CutProfile, detail: string): void {
+      letGo();
       closedBy ??= { by: 'bridge', detail: `${detail} (cut: ${profile})` };
       if (profile === 'rst') {
         socket.resetAndDestroy();
@@ -134,6 +186,7 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
     },
     /** After the board's DISCONNECT: let it reach the broker, then close (no will). */
     end(detail: string): void {
+      letGo();
       closedBy ??= { by: 'bridge', detail };
       socket.end();
     },

@@ -2,6 +2,7 @@ import { Subject, type Subscription } from 'rxjs';
 import { splitRawMqtt } from '../../streams/mqtt/raw-mqtt-split.js';
 import { seekConnect } from '../../streams/mqtt/seek-connect.js';
 import { hysteresis } from '../../streams/flow/hysteresis.js';
+import { aroundEach } from '../../streams/flow/around-each.js';
 import { trackedWrites } from '../../streams/flow/tracked-writes.js';
 import { Reason } from '../../streams/link/protocol.js';
 import { createBoardConnection, type BoardConnection, type ToBoardTiming } from './board-connection.js';
@@ -100,6 +101,8 @@ export function runRawSession(deps: RawSessionDeps): RunningSession {
     cycle = deps.line.data$
       .pipe(
         stampArrival(lineReadAt),
+        // All the packets of one read go to the broker in one syscall.
+        aroundEach((run) => (connection ? connection.together(run) : run())),
         seekConnect((bytes) => log.debug({ bytes }, 'skipped bytes before a CONNECT')),
         splitRawMqtt({ maxPacketBytes: deps.settings.maxPacketBytes, stallTimeoutMs: deps.settings.stallTimeoutMs, scheduler: deps.scheduler }),
       )

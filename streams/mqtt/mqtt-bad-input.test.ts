@@ -91,6 +91,13 @@ describe('stalled packets (virtual time)', () => {
     });
   });
 
+  it('raw mode: a finished packet ends the watch, and the next unfinished one gets the whole timeout from its own first byte', () => {
+    ts().run(({ cold, expectObservable }) => {
+      const src = cold('-a 499ms b 2000ms -|', { a: Buffer.from([0x30, 0x03, 0x00]), b: Buffer.from([0x01, 0x61, 0x30]) });
+      expectObservable(src.pipe(splitRawMqtt({ maxPacketBytes: 100, stallTimeoutMs: 1000 }), map(show))).toBe('501ms p 999ms s 1001ms |', { p: 'P:30030001' + '61', s: 'E:stalled' });
+    });
+  });
+
   it('framed: a fragmented packet left unfinished is dropped, and its late rest skipped', () => {
     ts().run(({ cold, expectObservable }) => {
       const src = cold('-a 2000ms b-c|', {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import mqtt from 'mqtt-packet';
-import { parseCommonPacket } from './mqtt-fast-parse.js';
+import { commonPacketCmd, parseCommonPacket } from './mqtt-fast-parse.js';
 import { packetArb } from '../test-support/mqtt-arbitraries.js';
 
 /** What mqtt-packet alone makes of bytes given as one whole packet: a packet, or undefined. */
@@ -18,6 +18,8 @@ function referenceParse(bytes: Buffer, version: 3 | 4 | 5): mqtt.Packet | undefi
 /** The fast path either declines or gives exactly mqtt-packet's packet: class, keys and their order, values, memory. */
 function expectSameAsMqttPacket(bytes: Buffer, version: 3 | 4 | 5): mqtt.Packet | undefined {
   const fast = parseCommonPacket(bytes, version);
+  // The check without the packet accepts exactly the same bytes, under the same name.
+  expect(commonPacketCmd(bytes, version)).toBe(fast?.cmd);
   if (fast === undefined) return undefined;
   const reference = referenceParse(bytes, version);
   expect(reference).toBeDefined();
@@ -53,6 +55,7 @@ describe('parseCommonPacket: PUBLISH and its acknowledgements without mqtt-packe
     fc.assert(
       fc.property(packetArb(5), (packet) => {
         expect(parseCommonPacket(mqtt.generate(packet, { protocolVersion: 5 }), 5)).toBeUndefined();
+        expect(commonPacketCmd(mqtt.generate(packet, { protocolVersion: 5 }), 5)).toBeUndefined();
       }),
     );
   });
@@ -92,7 +95,10 @@ describe('parseCommonPacket: PUBLISH and its acknowledgements without mqtt-packe
       header(0x40, [0x02, 0x00, 0x01, 0x40]), // a second packet behind the first
       header(0x30, [0xff, 0xff, 0xff, 0xff, 0x01]), // a fifth length byte
     ];
-    for (const bytes of declined) expect(parseCommonPacket(Buffer.from(bytes), 4)).toBeUndefined();
+    for (const bytes of declined) {
+      expect(parseCommonPacket(Buffer.from(bytes), 4)).toBeUndefined();
+      expect(commonPacketCmd(Buffer.from(bytes), 4)).toBeUndefined();
+    }
   });
 
   it('takes a QoS 0 PUBLISH with an empty topic or payload, and a non-minimal remaining length, as mqtt-packet does', () => {

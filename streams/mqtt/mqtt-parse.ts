@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import mqtt, { type Packet } from 'mqtt-packet';
-import { parseCommonPacket } from './mqtt-fast-parse.js';
+import { commonPacketCmd, parseCommonPacket } from './mqtt-fast-parse.js';
 
 export type ProtocolVersion = 3 | 4 | 5;
 
@@ -29,6 +29,8 @@ export interface ParseOptions {
 
 interface OnePacketParser {
   parse(bytes: Buffer): Packet | Error;
+  /** The name of a well-formed PUBLISH or PUB* acknowledgement, checked without parsing it (mqtt-fast-parse.ts); undefined for anything else, which parse() must see. */
+  commonCmd(bytes: Buffer): string | undefined;
   setVersion(version: ProtocolVersion): void;
 }
 
@@ -58,6 +60,9 @@ export function createOnePacketParser(protocolVersion: ProtocolVersion, fastPath
         (parser as unknown as { _resetState(): void })._resetState();
       }
       return out;
+    },
+    commonCmd(bytes) {
+      return fastPath ? commonPacketCmd(bytes, settings.protocolVersion) : undefined;
     },
     setVersion(version) {
       settings.protocolVersion = version;

@@ -37,13 +37,26 @@ export function splitRawMqtt(options: RawSplitOptions): OperatorFunction<Buffer,
         subscriber.next({ type: 'error', error, detail });
       };
 
-      // Restarted whenever bytes arrive while a packet is unfinished.
-      const watchStall = (): void => {
-        stallTimer?.unsubscribe();
+      // Bytes arriving while a packet is unfinished move the deadline on. One timer, re-armed
+      // only when it fires early: replacing it per read cost a flood more than the split.
+      let progressAt = 0;
+      const stalled = (): void => {
         stallTimer = undefined;
-        if (stallTimeoutMs === undefined || failed || (stub === null && partial === null)) return;
+        if (failed || (stub === null && partial === null)) return;
+        const idle = scheduler.now() - progressAt;
+        if (idle < (stallTimeoutMs as number)) return void (stallTimer = scheduler.schedule(stalled, (stallTimeoutMs as number) - idle));
         const have = partial !== null ? `${partial.filled} of ${partial.buf.length}` : `${stub?.length ?? 0} header`;
-        stallTimer = scheduler.schedule(() => fail('stalled', `a packet stalled after ${have} bytes for ${stallTimeoutMs} ms`), stallTimeoutMs);
+        fail('stalled', `a packet stalled after ${have} bytes for ${stallTimeoutMs} ms`);
+      };
+      const watchStall = (): void => {
+        if (stallTimeoutMs === undefined || failed) return;
+        if (stub === null && partial === null) {
+          stallTimer?.unsubscribe();
+          stallTimer = undefined;
+          return;
+        }
+        progressAt = scheduler.now();
+        stallTimer ??= scheduler.schedule(stalled, stallTimeoutMs);
       };
 
       const split = (buf: Buffer, from: number): void => {
