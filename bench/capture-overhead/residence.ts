@@ -13,12 +13,13 @@ const down = (f: (s: Extract<PacketCapture, { dir: 'to-board' }>['stamps']) => n
 
 // The residences first (what the targets are about), then the pieces they are made of, so a
 // miss says where the time goes. The board's PUBLISHes go up, the broker's PUBACKs come down.
+// Both residences end where the bridge hands the packet on: to-broker at the broker socket
+// write (writeCalled), to-board at the link (serialQueued). The third row adds the broker
+// socket's syscall, the kernel's loopback send, which to-board's has no counterpart of.
 export const PIECES: Piece[] = [
-  { name: 'to-broker residence (serialLast → flushed)', of: up((s) => us(s.serialLast, s.flushed)) },
-  { name: 'to-board residence (brokerReceived → serialQueued)', of: down((s) => us(s.brokerReceived, s.serialQueued)) },
-  // to-board's ends before its output syscall (serialQueued), to-broker's after it (flushed):
-  // this row ends to-broker's at the same point, for a like-for-like view. Not the target's row.
-  { name: 'to-broker, ended as to-board is: before the output syscall (serialLast → writeCalled)', of: up((s) => us(s.serialLast, s.writeCalled)) },
+  { name: 'to-broker residence (serialLast → writeCalled: handed to the socket)', of: up((s) => us(s.serialLast, s.writeCalled)) },
+  { name: 'to-board residence (brokerReceived → serialQueued: handed to the link)', of: down((s) => us(s.brokerReceived, s.serialQueued)) },
+  { name: 'to-broker with its output syscall (serialLast → flushed)', of: up((s) => us(s.serialLast, s.flushed)) },
   { name: '↑ serialLast → decoded (deframe; after earlier packets of the same read)', of: up((s) => us(s.serialLast, s.decoded)) },
   { name: '↑ decoded → parsed (link endpoint, reassembly, MQTT parse)', of: up((s) => us(s.decoded, s.parsed)) },
   { name: '↑ parsed → writeCalled', of: up((s) => us(s.parsed, s.writeCalled)) },
