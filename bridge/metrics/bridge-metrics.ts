@@ -58,7 +58,7 @@ export function createBridgeMetrics(daemon: Pick<Daemon, 'boards'>, options: Bri
       }
     },
   });
-  const residence = new Histogram({ name: 'dl7450_residence_seconds', help: 'Time a packet spent in the bridge host', labelNames: ['board', 'direction'], buckets: RESIDENCE_BUCKETS, registers });
+  const residence = new Histogram({ name: 'dl7450_residence_seconds', help: 'Time a packet spent in the bridge host: to-broker from its last byte off the line until the broker socket took it (write syscall included), to-board from the broker read until handed to the link', labelNames: ['board', 'direction'], buckets: RESIDENCE_BUCKETS, registers });
   const serial = new Histogram({ name: 'dl7450_serial_seconds', help: 'Time a packet took on the serial line', labelNames: ['board', 'direction'], buckets: SERIAL_BUCKETS, registers });
 
   const subscriptions: Subscription[] = [];
