@@ -89,13 +89,14 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
     for (const run of runs) room = socket.write(run) && room;
     return room;
   };
-  /** Before the socket ends in any way: what the board sent before it is not lost in a hold. */
-  const letGo = (): void => {
-    if (!held) return;
-    flushHeld();
+  /** Ends hold(): what it held goes to the kernel now. False when the socket is congested (wait for drain$). */
+  const release = (): boolean => {
+    if (!held) return !socket.writableNeedDrain;
+    const room = flushHeld();
     held = false;
     wroteThisTurn = false;
     if (corked) uncork();
+    return room && !socket.writableNeedDrain;
   };
   const readAt: ArrivalCell = { at: 0n };
   const packets$: Observable<RawMqttEvent> = fromEvent(socket, 'data', (chunk: Buffer) => chunk).pipe(
@@ -152,25 +153,17 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
         socket.cork();
       }
     },
-    /** Ends hold(): what it held goes to the kernel now. False when the socket is congested (wait for drain$). */
-    release(): boolean {
-      if (!held) return !socket.writableNeedDrain;
-      const room = flushHeld();
-      held = false;
-      wroteThisTurn = false;
-      if (corked) uncork();
-      return room && !socket.writableNeedDrain;
-    },
+    release,
     pause: () => socket.pause(),
     resume: () => socket.resume(),
     destroy(detail: string): void {
-      letGo();
+      release(); // what the board sent before the end is not lost in a hold
       closedBy ??= { by: 'bridge', detail };
       socket.destroy();
     },
     /** The board died: the broker sees what `profile` says (cut-profile.ts). */
     cut(profile: CutProfile, detail: string): void {
-      letGo();
+      release();
       closedBy ??= { by: 'bridge', detail: `${detail} (cut: ${profile})` };
       if (profile === 'rst') {
         socket.resetAndDestroy();
@@ -186,7 +179,7 @@ export function createBrokerLink(socket: Socket, options: BrokerLinkOptions) {
     },
     /** After the board's DISCONNECT: let it reach the broker, then close (no will). */
     end(detail: string): void {
-      letGo();
+      release();
       closedBy ??= { by: 'bridge', detail };
       socket.end();
     },
