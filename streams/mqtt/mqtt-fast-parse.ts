@@ -38,6 +38,31 @@ const PUBREL = 6;
 const CONFIRMATIONS: Record<number, string> = { 4: 'puback', 5: 'pubrec', 6: 'pubrel', 7: 'pubcomp' };
 
 /**
+ * Where the body of one whole, well-formed 3.1 / 3.1.1 PUBLISH or PUB* acknowledgement starts
+ * (its fixed header's length), or 0 for anything else: the one check behind both functions
+ * below, so that they accept exactly the same bytes and a parse reads the header once.
+ */
+function commonBodyStart(bytes: Buffer, version: ProtocolVersion): number {
+  if (version === 5) return 0;
+  const header = readFixedHeader(bytes, 0, bytes.length);
+  if (typeof header === 'string' || header.packetBytes !== bytes.length) return 0;
+  const b0 = bytes[0];
+  const type = b0 >> 4;
+  const body = header.headerBytes;
+  const length = bytes.length - body;
+  if (type === PUBLISH) {
+    const qos = (b0 >> 1) & 3;
+    if (qos === 3 || length < 2) return 0;
+    const topicEnd = body + 2 + bytes.readUInt16BE(body);
+    return topicEnd + (qos > 0 ? 2 : 0) > bytes.length ? 0 : body;
+  }
+  if (CONFIRMATIONS[type] === undefined || (b0 & 0xf) !== (type === PUBREL ? 2 : 0) || length !== 2) return 0;
+  return body;
+}
+
+const commonName = (b0: number): string => (b0 >> 4 === PUBLISH ? 'publish' : CONFIRMATIONS[b0 >> 4]);
+
+/**
  * The name of one whole, well-formed MQTT 3.1 / 3.1.1 PUBLISH, PUBACK, PUBREC, PUBREL or
  * PUBCOMP ('publish', 'puback', ...), or undefined — for exactly the bytes parseCommonPacket
  * parses, without building the packet: where nobody looks at it (no capture, no packet
@@ -45,22 +70,7 @@ const CONFIRMATIONS: Record<number, string> = { 4: 'puback', 5: 'pubrec', 6: 'pu
  * string, payload view and packet object were a fifth of a QoS 0 flood's CPU.
  */
 export function commonPacketCmd(bytes: Buffer, version: ProtocolVersion): string | undefined {
-  if (version === 5) return undefined;
-  const header = readFixedHeader(bytes, 0, bytes.length);
-  if (typeof header === 'string' || header.packetBytes !== bytes.length) return undefined;
-  const b0 = bytes[0];
-  const type = b0 >> 4;
-  const body = header.headerBytes;
-  const length = bytes.length - body;
-  if (type === PUBLISH) {
-    const qos = (b0 >> 1) & 3;
-    if (qos === 3 || length < 2) return undefined;
-    const topicEnd = body + 2 + bytes.readUInt16BE(body);
-    return topicEnd + (qos > 0 ? 2 : 0) > bytes.length ? undefined : 'publish';
-  }
-  const cmd = CONFIRMATIONS[type];
-  if (cmd === undefined || (b0 & 0xf) !== (type === PUBREL ? 2 : 0) || length !== 2) return undefined;
-  return cmd;
+  return commonBodyStart(bytes, version) === 0 ? undefined : commonName(bytes[0]);
 }
 
 /**
@@ -71,10 +81,10 @@ export function commonPacketCmd(bytes: Buffer, version: ProtocolVersion): string
  * mqtt-packet to parse or refuse. Accepts exactly what commonPacketCmd accepts.
  */
 export function parseCommonPacket(bytes: Buffer, version: ProtocolVersion): Packet | undefined {
-  const cmd = commonPacketCmd(bytes, version);
-  if (cmd === undefined) return undefined;
+  const body = commonBodyStart(bytes, version);
+  if (body === 0) return undefined;
   const b0 = bytes[0];
-  const body = (readFixedHeader(bytes, 0, bytes.length) as { headerBytes: number }).headerBytes;
+  const cmd = commonName(b0);
   const length = bytes.length - body;
   const p = new MqttPacket();
   p.cmd = cmd;
