@@ -74,6 +74,7 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
   let version: ProtocolVersion = 4;
   let broker: BrokerLink | undefined;
   let gate: ReturnType<typeof createBrokerReadGate> | undefined;
+  let heldBroker: BrokerLink | undefined; // holdWrites() .. releaseWrites()
   let pending: { bytes: Buffer; timed?: TimedWrite }[] | undefined = []; // board packets while the broker connection opens
   let done = false;
   let connectSeen = false;
@@ -259,15 +260,15 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
         host.disconnected?.();
       }
     },
-    /** Runs `work` with the broker socket's writes held, so that what it writes leaves together (broker-link.ts). */
-    together(work: () => void): void {
-      const b = done || pending ? undefined : broker;
-      b?.hold();
-      try {
-        work();
-      } finally {
-        if (b && !b.release() && !done) host.blocked(true);
-      }
+    /** Until releaseWrites(), what is written to the broker gathers and then leaves together (broker-link.ts). */
+    holdWrites(): void {
+      heldBroker = done || pending ? undefined : broker;
+      heldBroker?.hold();
+    },
+    releaseWrites(): void {
+      const b = heldBroker;
+      heldBroker = undefined;
+      if (b && !b.release() && !done) host.blocked(true);
     },
     /** The board's client has sent its CONNECT on this connection. */
     get connected(): boolean {
@@ -305,3 +306,17 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
 }
 
 export type BoardConnection = ReturnType<typeof createBoardConnection>;
+
+/**
+ * Runs `run` with every connection's broker writes held: what one read from the board sets off
+ * then reaches each broker socket in one write, not one per packet.
+ */
+export function withWritesHeld(connections: Iterable<BoardConnection>, run: () => void): void {
+  const held = [...connections];
+  for (const c of held) c.holdWrites();
+  try {
+    run();
+  } finally {
+    for (const c of held) c.releaseWrites();
+  }
+}

@@ -9,7 +9,7 @@ import { createTlsItemCollector, type CollectedTls } from '../../streams/link/tl
 import { boardTlsToUse } from './board-tls-choice.js';
 import { creditGate, type CreditEvent } from '../../streams/flow/credit-gate.js';
 import { aroundEach } from '../../streams/flow/around-each.js';
-import { createBoardConnection, type BoardConnection } from './board-connection.js';
+import { createBoardConnection, withWritesHeld, type BoardConnection } from './board-connection.js';
 import { createLineStamper } from '../../streams/timing/line-arrival.js';
 import { createTxDrainStamper } from '../../streams/timing/tx-drain.js';
 import { hrNow } from '../../streams/timing/clock.js';
@@ -46,13 +46,8 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
   const tlsItems = createTlsItemCollector();
   let boardCongested = false;
 
-  // What one read from the board sets off reaches each broker socket in one write.
-  const holdAll = (run: () => void, from = connections.values()): void => {
-    const next = from.next();
-    if (next.done) return run();
-    next.value.together(() => holdAll(run, from));
-  };
-  const line = { data$: deps.line.data$.pipe(aroundEach(holdAll)), write: (bytes: Buffer) => deps.line.write(bytes) };
+  // A read of several frames reaches each broker socket in one write, not one per packet.
+  const line = { data$: deps.line.data$.pipe(aroundEach((run) => withWritesHeld(connections.values(), run))), write: (bytes: Buffer) => deps.line.write(bytes) };
   const link$ = linkOverLine(line, commands, {
     role: Role.HOST,
     id: 'dl7450-bridge',

@@ -5,7 +5,7 @@ import { hysteresis } from '../../streams/flow/hysteresis.js';
 import { aroundEach } from '../../streams/flow/around-each.js';
 import { trackedWrites } from '../../streams/flow/tracked-writes.js';
 import { Reason } from '../../streams/link/protocol.js';
-import { createBoardConnection, type BoardConnection, type ToBoardTiming } from './board-connection.js';
+import { createBoardConnection, withWritesHeld, type BoardConnection, type ToBoardTiming } from './board-connection.js';
 import { hrNow, stampArrival, type ArrivalCell } from '../../streams/timing/clock.js';
 import type { PacketCapture } from '../../streams/timing/capture-types.js';
 import { DEFAULT_CUT_PROFILE, type CutProfile } from './cut-profile.js';
@@ -101,8 +101,7 @@ export function runRawSession(deps: RawSessionDeps): RunningSession {
     cycle = deps.line.data$
       .pipe(
         stampArrival(lineReadAt),
-        // All the packets of one read go to the broker in one syscall.
-        aroundEach((run) => (connection ? connection.together(run) : run())),
+        aroundEach((run) => withWritesHeld(connection ? [connection] : [], run)),
         seekConnect((bytes) => log.debug({ bytes }, 'skipped bytes before a CONNECT')),
         splitRawMqtt({ maxPacketBytes: deps.settings.maxPacketBytes, stallTimeoutMs: deps.settings.stallTimeoutMs, scheduler: deps.scheduler }),
       )
