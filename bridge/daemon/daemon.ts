@@ -33,6 +33,8 @@ export interface DaemonBoard {
   syncClock(samples?: number): Promise<ClockEstimate>;
   /** Its MQTT clients connected now. */
   clients(): BoardClient[];
+  /** Whether the bridge is reading its line now (see BoardRunner.lineOpen$). */
+  readonly lineOpen$: Observable<boolean>;
   /** It just lost power: its broker connections end now, as `profile` says (default its own). */
   cut(profile?: CutProfile): void;
   /** Its offline IoT Hub twin (`azure.twin: offline`), in the embedded broker. */
@@ -114,6 +116,7 @@ export async function startDaemon(config: BridgeConfig, logger: Logger, options:
       captures$: runner.captures$,
       syncClock: (samples) => runner.syncClock(samples),
       clients: tracker.clients,
+      lineOpen$: runner.lineOpen$,
       cut: (profile) => runner.cut(profile),
       ...(twins.has(name) && { twin: twins.get(name) }),
     });

@@ -1,4 +1,4 @@
-import { BehaviorSubject, filter, firstValueFrom, merge, Subject, switchMap, type Subscription } from 'rxjs';
+import { BehaviorSubject, distinctUntilChanged, filter, map, firstValueFrom, merge, Subject, switchMap, type Subscription } from 'rxjs';
 import { createListenLinkSource, type ListenLinkSource } from '../../drivers/listen/listen-link-source.js';
 import { parseListenSpec } from '../../drivers/listen/listen-spec.js';
 import type { SerialLink } from '../../drivers/serial-link.js';
@@ -57,6 +57,8 @@ export async function runListenBoard(board: BoardConfig, connectBroker: BrokerCo
       return framed?.syncClock?.(samples) ?? Promise.reject(new Error(`board ${board.name}: clock sync needs a framed link that is up`));
     },
     cut: (profile) => sessions.forEach((s) => s.cut(profile)),
+    // A listen board's line is a board's TCP connection: open while one is accepted.
+    lineOpen$: sessions$.pipe(map((set) => set.size > 0), distinctUntilChanged()),
     async stop() {
       accepting.unsubscribe();
       await Promise.all([...sessions].map((s) => s.stop()));

@@ -1,4 +1,4 @@
-import { BehaviorSubject, EMPTY, filter, firstValueFrom, map, merge, NEVER, Subject, switchMap, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, distinctUntilChanged, EMPTY, filter, firstValueFrom, map, merge, NEVER, Subject, switchMap, type Observable, type Subscription } from 'rxjs';
 import { createSerialLinkFromSpec } from '../../drivers/link-from-spec.js';
 import { resolveUsbPort, USB_SCHEME } from '../../drivers/ports/resolve-usb-port.js';
 import { watchDevicePresence } from '../../drivers/serial/device-presence.js';
@@ -31,6 +31,11 @@ export interface BoardRunner {
   syncClock(samples?: number): Promise<ClockEstimate>;
   /** The board just lost power: its broker connections end now, as `profile` says. */
   cut(profile?: CutProfile): void;
+  /**
+   * Whether the bridge is reading the board's line now. Opening a tty discards what it held,
+   * so on a raw line (no retransmission) a board should only start talking once this is true.
+   */
+  readonly lineOpen$: Observable<boolean>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +54,7 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
   let line: SerialLink | undefined;
   let session: RunningSession | undefined;
   const session$ = new BehaviorSubject<RunningSession | undefined>(undefined);
+  const lineOpen$ = new BehaviorSubject(false);
   let sessionEvents: Subscription | undefined;
   let wake: (() => void) | undefined;
   const cutter = createCutter();
@@ -83,6 +89,7 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
       session = startSession(board, board.name, line, connectBroker, logger, cutter);
       session$.next(session);
       sessionEvents = session.events$.subscribe((e) => events$.next(e));
+      lineOpen$.next(true);
       const device = devicePath(target);
       const ended = await firstValueFrom(
         merge(
@@ -93,6 +100,7 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
           (device ? watchDevicePresence(device) : NEVER).pipe(map((detail) => ({ lost: `the device vanished (${detail}) without the line reporting it` }))),
         ),
       );
+      lineOpen$.next(false);
       if (ended.lost) log.warn({ err: ended.lost, cut: board.cutProfile }, 'board line lost: its broker connections are dropped');
       sessionEvents.unsubscribe();
       // A lost tty is a board gone (unplugged, browned out): the broker sees its cut profile.
@@ -111,6 +119,7 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
     captures$: session$.pipe(switchMap((s) => s?.captures$ ?? EMPTY)),
     syncClock: (samples) => session?.syncClock?.(samples) ?? Promise.reject(new Error(`board ${board.name}: clock sync needs a framed link that is up`)),
     cut: (profile) => session?.cut(profile),
+    lineOpen$: lineOpen$.pipe(distinctUntilChanged()),
     async stop() {
       stopped = true;
       wake?.();
@@ -119,6 +128,8 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
       await running;
       cutter.releaseAll('the bridge is stopping');
       session$.complete();
+      lineOpen$.next(false);
+      lineOpen$.complete();
       events$.complete();
     },
   };

@@ -1,4 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { filter, firstValueFrom } from 'rxjs';
 import { startSocatPair, type SocatPair } from '../../drivers/test-support/socat-pair.js';
 import { createSerialportLink } from '../../drivers/serial/serialport-link.js';
 import type { SerialLink } from '../../drivers/serial-link.js';
@@ -8,6 +9,9 @@ import { startTestDaemon } from './bridge-daemon.js';
 import type { TestBroker } from './test-broker-types.js';
 
 export type LinkMode = 'framed' | 'raw';
+
+// A safety net only: the bridge opens a pty in milliseconds.
+const LINE_OPEN_TIMEOUT_MS = 20_000;
 
 export interface BenchBoard {
   name: string;
@@ -33,6 +37,24 @@ export function connected(client: MqttClient): Promise<mqtt.IConnackPacket> {
     client.once('connect', resolve);
     client.once('error', reject);
   });
+}
+
+/** Resolves once the bridge reads every board's line; rejects, naming the boards, after `timeoutMs`. */
+export async function linesOpen(daemon: Daemon, timeoutMs: number): Promise<void> {
+  const waiting = [...daemon.boards].map(([name, b]) => firstValueFrom(b.lineOpen$.pipe(filter(Boolean))).then(() => name));
+  const open = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const closed = [...daemon.boards.keys()].filter((n) => !open.has(n));
+      reject(new Error(`the bridge did not open the line of ${closed.join(', ')} within ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  try {
+    await Promise.race([Promise.all(waiting.map((w) => w.then((name) => open.add(name)))), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -61,6 +83,9 @@ export async function startBridgeBench(broker: TestBroker, mode: LinkMode, count
     );
     daemon = started.daemon;
     logs = started.logs;
+    // Opening a tty flushes it: a CONNECT the board wrote before the bridge had its end open
+    // would be lost, and a raw line never retransmits it.
+    await linesOpen(daemon, LINE_OPEN_TIMEOUT_MS);
     for (const [i, p] of pairs.entries()) {
       const line = createSerialportLink({ path: p.b, baudRate: 115200 });
       await line.open();
