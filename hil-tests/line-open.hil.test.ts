@@ -15,8 +15,12 @@ import { connected } from './support/bridge-bench.js';
 // Opening a tty discards what it held, and a raw line never retransmits: a board that talks
 // before the bridge has its end open loses its CONNECT. lineOpen$ says when it may talk.
 
-const until = (daemon: TestDaemon, board: string, open: boolean) =>
-  firstValueFrom((daemon.daemon.boards.get(board)?.lineOpen$ ?? []).pipe(filter((o) => o === open)));
+const lineOpen$ = (daemon: TestDaemon, board: string) => {
+  const found = daemon.daemon.boards.get(board);
+  if (!found) throw new Error(`no board ${board}`);
+  return found.lineOpen$;
+};
+const until = (daemon: TestDaemon, board: string, open: boolean) => firstValueFrom(lineOpen$(daemon, board).pipe(filter((o) => o === open)));
 
 describe('a board line is open (lineOpen$)', () => {
   let broker: TestBroker;
@@ -47,7 +51,7 @@ describe('a board line is open (lineOpen$)', () => {
     const byId = join(dir, 'usb-DisplayLink_DL-7450_0002-if00'); // not plugged in yet
     daemon = await startTestDaemon(broker, [{ name: 'dut', port: byId, link: 'raw' }]);
     const states: boolean[] = [];
-    daemon.daemon.boards.get('dut')?.lineOpen$.subscribe((o) => states.push(o));
+    lineOpen$(daemon, 'dut').subscribe((o) => states.push(o));
     expect(states).toEqual([false]);
 
     await symlink(pair.a, byId); // plugged in: the bridge's next attempt opens it
@@ -69,7 +73,7 @@ describe('a board line is open (lineOpen$)', () => {
   it('on a listen:// board: true while a board is connected', async () => {
     daemon = await startTestDaemon(broker, [{ name: 'tcp', port: 'listen://127.0.0.1:0', link: 'raw' }]);
     const states: boolean[] = [];
-    daemon.daemon.boards.get('tcp')?.lineOpen$.subscribe((o) => states.push(o));
+    lineOpen$(daemon, 'tcp').subscribe((o) => states.push(o));
     const { host, port } = daemon.daemon.listening.tcp;
     socket = tcpConnect(port, host);
     await until(daemon, 'tcp', true);
