@@ -325,4 +325,40 @@ describe('linkEndpoint pair over a simulated line', () => {
     expect(Buffer.concat(frames.map((f) => f.payload.subarray(1))).equals(packet)).toBe(true);
     p.stop();
   });
+  // A 0 ms timer still fires a millisecond or more later: on a fast line, a sender that waits for
+  // it to learn its credit idles (about 22 k frames/s with a window of 32).
+  it('acknowledges at once when the peer has used half its credit, after ackDelayMs otherwise', () => {
+    /** The host's ACK frames as "time:ack", for bursts of board MQTT frames at 3 ms and 5 ms. */
+    const acksFor = (first: number, second: number): string[] => {
+      const acks: string[] = [];
+      const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+      scheduler.run(({ cold }) => {
+        const input = new Subject<LinkInput>();
+        let hostNonce = 0;
+        let seq = 0;
+        const sub = input
+          .pipe(linkEndpoint({ role: Role.HOST, id: 'host', firmware: 't', mtu: 256, window: 4, ackDelayMs: 10, helloIntervalMs: 60_000, pingIntervalMs: 60_000 }))
+          .subscribe((o) => {
+            if (o.type !== 'tx') return;
+            if (o.frame.channel === Channel.ACK) acks.push(`${scheduler.now()}:${o.frame.ack}`);
+            const h = o.frame.payload[0] === CtrlType.HELLO ? decodeCtrl(o.frame.payload) : undefined;
+            if (h && typeof h !== 'string' && h.type === 'hello' && !hostNonce) hostNonce = h.nonce;
+          });
+        const hello = () => encodeCtrl({ type: 'hello', linkVersion: 1, role: Role.BOARD, synced: false, epoch: 7, nonce: 42, echo: hostNonce, mtu: 64, window: 4, id: 'b', firmware: 'f' });
+        const frames = (n: number) => {
+          for (let i = 0; i < n; i++) input.next({ type: 'frame', frame: { channel: Channel.MQTT, flags: 3, seq: seq++, ack: 0, credit: 4, payload: Buffer.of(1, 0xc0, 0) } });
+        };
+        cold('-h-f-s').subscribe((v) => {
+          if (v === 'h') input.next({ type: 'frame', frame: { channel: Channel.CTRL, flags: 3, seq: 0, ack: 0, credit: 4, payload: hello() } });
+          else frames(v === 'f' ? first : second);
+        });
+        scheduler.schedule(() => sub.unsubscribe(), 100); // its timers would run on forever
+      });
+      return acks;
+    };
+    // One frame of a window of 4: the peer may still send 3, so the ACK waits for ackDelayMs.
+    expect(acksFor(1, 0)).toEqual(['13:1']);
+    // Two frames: the peer is down to half, and is told at once. One more, alone, waits again.
+    expect(acksFor(2, 1)).toEqual(['3:2', '15:3']);
+  });
 });

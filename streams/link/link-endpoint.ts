@@ -8,6 +8,7 @@ import { createRtoEstimator, type RtoOptions } from './rto.js';
 import { createLinkCounters, type LinkStats } from './link-stats.js';
 import { createLinkSender } from './link-sender.js';
 import { createLinkReceiver } from './link-receiver.js';
+import { seqDiff } from './seq.js';
 import { createSerialExecutor } from './serial-executor.js';
 import { createHysteresis, type Hysteresis } from '../flow/hysteresis.js';
 import type { DownCause, LinkCommand, LinkEndpointOptions, LinkInput, LinkOutput, UpCause } from './link-types.js';
@@ -66,13 +67,18 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       let helloTimer: Subscription | undefined;
       let ackTimer: Subscription | undefined;
       let ackOwed = false;
+      // What our latest frame told the peer, so we know how far it may still send on it.
+      let toldAck = 0;
+      let toldCredit = options.window;
 
       const emitFrame = (channel: number, flags: number, seq: number, payload: Buffer): void => {
         ackTimer?.unsubscribe();
         ackTimer = undefined;
         ackOwed = false;
         counters.framesOut++;
-        out.next({ type: 'tx', frame: { channel, flags, seq, ack: receiver.ack(), credit: receiver.credit(), payload } });
+        toldAck = receiver.ack();
+        toldCredit = receiver.credit();
+        out.next({ type: 'tx', frame: { channel, flags, seq, ack: toldAck, credit: toldCredit, payload } });
       };
       const sendAck = (kind: number): void => emitFrame(Channel.ACK, FLAGS_WHOLE, sender.nextSeq(), kind === AckType.ACK ? EMPTY : Buffer.of(kind));
 
@@ -83,9 +89,16 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       const oweAck = (): void => {
         ackOwed = true;
       };
+      // A timer, even of 0 ms, fires a millisecond or more later: a peer that has used half the
+      // credit we last gave it is told now, or a fast line idles waiting for the timer.
+      const peerNearlyStopped = (): boolean => {
+        const allowed = toldCredit - seqDiff(receiver.ack(), toldAck);
+        return allowed <= options.window / 2 && receiver.credit() > allowed;
+      };
       const armOwedAck = (): void => {
         if (!ackOwed) return;
         ackOwed = false;
+        if (phase === 'up' && peerNearlyStopped()) return sendAck(AckType.ACK);
         ackTimer ??= after(ackDelayMs, () => {
           ackTimer = undefined;
           if (phase === 'up') sendAck(AckType.ACK);
@@ -136,6 +149,8 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
         ackTimer?.unsubscribe();
         ackTimer = undefined;
         ackOwed = false;
+        toldAck = 0;
+        toldCredit = options.window;
       };
 
       /** Start (or restart) a session: new nonce, everything forgotten, HELLO until answered. */
