@@ -40,7 +40,7 @@ export async function captureOverheadSection(quick: boolean, machine: string, pr
 
 - Date: ${new Date().toISOString().slice(0, 10)}
 - Machine: ${machine}; 1-minute load average ${f1(loadBefore)} at the start, ${f1(loadAfter)} at the end (other work on the machine shows here)
-- Command: \`npm run bench -- --only capture-overhead\` (${o.rounds} rounds, capture off and on alternating, which goes first swapping each round; medians of per-round values, ratios are medians of per-round ratios). Separate processes: the board is \`dl7450-bridge sim\` running bench/capture-overhead/load-app.ts over a pty, the bridge is \`startDaemon\` in the bench process (framed link), a private Mosquitto, and \`mosquitto_sub\` counting the QoS 0 flood; a fresh board, bridge and client per run. Capture on = subscribed to \`captures$\` with a consumer that only counts.
+- Command: \`npm run bench -- --only capture-overhead\` (one QoS 0 flood each way first, not counted, as warm-up; then ${o.rounds} rounds, capture off and on alternating, which goes first swapping each round; medians of per-round values, ratios are medians of per-round ratios). Separate processes: the board is \`dl7450-bridge sim\` running bench/capture-overhead/load-app.ts over a pty, the bridge is \`startDaemon\` in the bench process (framed link), a private Mosquitto (\`set_tcp_nodelay true\`), and \`mosquitto_sub\` counting the QoS 0 flood; a fresh board, bridge and client per run. Capture on = subscribed to \`captures$\` with a consumer that only counts.
 
 | capture overhead | off | on | on / off | per round (off; on) |
 |---|---|---|---|---|
