@@ -77,10 +77,10 @@ export async function benchCaptureOverhead(o: OverheadOptions): Promise<Overhead
       try {
         const env = { LOAD_MODE: 'flood', LOAD_QOS: '0', LOAD_COUNT: String(o.qos0Count), LOAD_TOPIC: topic };
         const r = check(await runLoad({ ...load, tty: tty(), env, until: sub.done, ...(capture && { onCapture: () => captures++ }) }), 'QoS 0 flood');
-        await sub.done;
+        const lastArrived = await sub.done;
         if (!record) return;
         const s = capture ? on : off;
-        s.qos0.push(o.qos0Count / (Number((await sub.done) - r.t0) / 1e9));
+        s.qos0.push(o.qos0Count / (Number(lastArrived - r.t0) / 1e9));
         s.qos0Cpu.push(r.bridgeCpuUs / r.n);
         if (capture) s.captures.push(captures);
       } finally {

@@ -41,17 +41,14 @@ export function connected(client: MqttClient): Promise<mqtt.IConnackPacket> {
 
 /** Resolves once the bridge reads every board's line; rejects, naming the boards, after `timeoutMs`. */
 export async function linesOpen(daemon: Daemon, timeoutMs: number): Promise<void> {
-  const waiting = [...daemon.boards].map(([name, b]) => firstValueFrom(b.lineOpen$.pipe(filter(Boolean))).then(() => name));
-  const open = new Set<string>();
+  const closed = new Set(daemon.boards.keys());
+  const open = Promise.all([...daemon.boards].map(([name, b]) => firstValueFrom(b.lineOpen$.pipe(filter(Boolean))).then(() => closed.delete(name))));
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const closed = [...daemon.boards.keys()].filter((n) => !open.has(n));
-      reject(new Error(`the bridge did not open the line of ${closed.join(', ')} within ${timeoutMs} ms`));
-    }, timeoutMs);
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the bridge did not open the line of ${[...closed].join(', ')} within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    await Promise.race([Promise.all(waiting.map((w) => w.then((name) => open.add(name)))), timeout]);
+    await Promise.race([open, late]);
   } finally {
     clearTimeout(timer);
   }
