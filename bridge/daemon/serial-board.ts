@@ -1,4 +1,4 @@
-import { BehaviorSubject, distinctUntilChanged, EMPTY, filter, firstValueFrom, map, merge, NEVER, Subject, switchMap, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, EMPTY, filter, firstValueFrom, map, merge, NEVER, Subject, switchMap, type Observable, type Subscription } from 'rxjs';
 import { createSerialLinkFromSpec } from '../../drivers/link-from-spec.js';
 import { resolveUsbPort, USB_SCHEME } from '../../drivers/ports/resolve-usb-port.js';
 import { watchDevicePresence } from '../../drivers/serial/device-presence.js';
@@ -119,7 +119,7 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
     captures$: session$.pipe(switchMap((s) => s?.captures$ ?? EMPTY)),
     syncClock: (samples) => session?.syncClock?.(samples) ?? Promise.reject(new Error(`board ${board.name}: clock sync needs a framed link that is up`)),
     cut: (profile) => session?.cut(profile),
-    lineOpen$: lineOpen$.pipe(distinctUntilChanged()),
+    lineOpen$: lineOpen$.asObservable(),
     async stop() {
       stopped = true;
       wake?.();
@@ -128,8 +128,7 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
       await running;
       cutter.releaseAll('the bridge is stopping');
       session$.complete();
-      lineOpen$.next(false);
-      lineOpen$.complete();
+      lineOpen$.complete(); // false since the loop ended
       events$.complete();
     },
   };

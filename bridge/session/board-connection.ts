@@ -104,10 +104,12 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
   };
 
   /**
-   * Someone looks at parsed packets (packet events, the debug log). If not, a well-formed
-   * PUBLISH or PUB* acknowledgement is only checked, not parsed: nothing would read its fields.
+   * The name of a well-formed PUBLISH or PUB* acknowledgement that nobody looks at (no capture,
+   * no packet events, no debug log): it is only checked, not parsed, since nothing would read
+   * its fields. Undefined when the packet must be parsed.
    */
-  const watched = (): boolean => host.packets() !== undefined || log.isLevelEnabled('debug');
+  const unparsedCmd = (parser: typeof fromBoard, bytes: Buffer, sink: CaptureSink | undefined): string | undefined =>
+    sink || host.packets() !== undefined || log.isLevelEnabled('debug') ? undefined : parser.commonCmd(bytes);
 
   /** SessionDeps.rewriteConnect on a CONNECT; the rest, and a malformed one (parse() reports it), as is. */
   const rewritten = (bytes: Buffer): Buffer | undefined => {
@@ -195,7 +197,7 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
         b.packets$.subscribe((e) => {
           if (e.type === 'error') return fail(Reason.PROTOCOL_ERROR, `broker sent ${e.error} MQTT: ${e.detail}`);
           const sink = host.captures?.();
-          const common = sink || watched() ? undefined : fromBroker.commonCmd(e.bytes);
+          const common = unparsedCmd(fromBroker, e.bytes, sink);
           if (common !== undefined) {
             host.toBoard(e.bytes);
             gate?.fromBroker(common, e.bytes.length);
@@ -243,7 +245,7 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
       const bytes = rewritten(original);
       if (!bytes) return;
       const sink = line && host.captures?.();
-      if (!sink && !watched() && fromBoard.commonCmd(bytes) !== undefined) {
+      if (unparsedCmd(fromBoard, bytes, sink) !== undefined) {
         if (pending) pending.push({ bytes });
         else writeToBroker(bytes);
         return;
