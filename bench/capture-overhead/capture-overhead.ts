@@ -10,14 +10,19 @@ import { socatRound, summarizeSocat, type SocatAdded, type SocatRound } from './
 
 // The board (a sim child process), the bridge (this process), Mosquitto and the QoS 0 counter
 // (mosquitto_sub) are separate processes, so that what this process spends is the bridge's.
-// Capture on = subscribed to captures$ for the whole run (a consumer that only counts, so the
-// cost measured is the bridge's building of the captures); off = not subscribed.
+// Capture on = subscribed to captures$ (a consumer that only counts, so the cost measured is
+// the bridge's building of the captures); off = not subscribed. QoS 0 compares whole runs;
+// QoS 1 switches within each run, since its latency drifts between runs by more than capture costs.
 
 export interface OverheadOptions {
   rounds: number;
   qos0Count: number;
   qos1Rate: number;
   qos1Seconds: number;
+  /** QoS 1 runs switch capture every this many ms; a publish counts only if sent `qos1GuardMs` or more after a switch. */
+  qos1PhaseMs: number;
+  /** What a phase leaves out after its switch: well past how late a switch comes. */
+  qos1GuardMs: number;
   residenceRate: number;
   residenceSeconds: number;
   residenceWarmupSeconds: number;
@@ -31,6 +36,9 @@ export interface Side {
   qos0: number[];
   qos1p50: number[];
   qos1p99: number[];
+  /** Publishes counted per run: those that fell wholly within one of this side's phases. */
+  qos1n: number[];
+  qos1Captures: number[];
   /** The bridge process's CPU per message, µs. */
   qos0Cpu: number[];
   qos1Cpu: number[];
@@ -48,9 +56,11 @@ export interface OverheadResult {
   residenceApp: { p50: number; p99: number };
   socat: SocatAdded;
   socatRounds: SocatRound[];
+  /** Per QoS 1 run, how late its latest capture switch came after its phase boundary, µs. */
+  toggleLateUs: number[];
 }
 
-const side = (): Side => ({ qos0: [], qos1p50: [], qos1p99: [], qos0Cpu: [], qos1Cpu: [], captures: [] });
+const side = (): Side => ({ qos0: [], qos1p50: [], qos1p99: [], qos1n: [], qos1Captures: [], qos0Cpu: [], qos1Cpu: [], captures: [] });
 
 const check = (r: LoadResult, what: string): LoadResult => {
   if (r.confirmed !== r.n || r.failed > 0 || r.refused > 0) throw new Error(`${what}: the board app reports ${JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
@@ -69,6 +79,7 @@ export async function benchCaptureOverhead(o: OverheadOptions): Promise<Overhead
   const load = { brokerPort: broker.port, timeoutMs: 60_000 };
   const off = side();
   const on = side();
+  const toggleLateUs: number[] = [];
   try {
     const qos0 = async (capture: boolean, record = true): Promise<void> => {
       const topic = `bench/capture/q0/${runs}`;
@@ -87,15 +98,24 @@ export async function benchCaptureOverhead(o: OverheadOptions): Promise<Overhead
         await sub.stop();
       }
     };
-    const qos1 = async (capture: boolean): Promise<void> => {
+    // Capture off and on alternate within each run, in phases of the host clock (capture-toggle.ts):
+    // at 200/s a run's p50 drifts by more between runs on this VM than capture costs.
+    const qos1 = async (): Promise<void> => {
       let captures = 0;
       const env = { LOAD_MODE: 'rate', LOAD_QOS: '1', LOAD_RATE: String(o.qos1Rate), LOAD_SECONDS: String(o.qos1Seconds), LOAD_TOPIC: `bench/capture/q1/${runs}` };
-      const r = check(await runLoad({ ...load, tty: tty(), env, ...(capture && { onCapture: () => captures++ }) }), 'QoS 1 at a fixed rate');
-      const s = capture ? on : off;
-      s.qos1p50.push(r.p50Us as number);
-      s.qos1p99.push(r.p99Us as number);
-      s.qos1Cpu.push(r.bridgeCpuUs / r.n);
-      if (capture) s.captures.push(captures);
+      const toggle = { phaseMs: o.qos1PhaseMs, guardMs: o.qos1GuardMs, onCapture: () => captures++ };
+      const r = check(await runLoad({ ...load, tty: tty(), env, toggle }), 'QoS 1 at a fixed rate');
+      const { phases, toggle: t } = r;
+      if (!phases || !t) throw new Error('QoS 1 at a fixed rate: the run reported no capture phases');
+      for (const [s, p, cpuPerSecond] of [[off, phases.even, t.cpuPerSecond.off], [on, phases.odd, t.cpuPerSecond.on]] as const) {
+        if (p.p50Us === undefined || p.p99Us === undefined) throw new Error(`QoS 1 at a fixed rate: no publish fell wholly within a capture-${s === on ? 'on' : 'off'} phase`);
+        s.qos1p50.push(p.p50Us);
+        s.qos1p99.push(p.p99Us);
+        s.qos1n.push(p.n);
+        s.qos1Cpu.push(cpuPerSecond / o.qos1Rate);
+      }
+      on.qos1Captures.push(captures);
+      toggleLateUs.push(t.lateUsMax);
     };
     const ratios = { qos0: [] as number[], qos1p50: [] as number[] };
     // The bridge runs in this process: its first floods ran while V8 was still compiling it
@@ -111,10 +131,8 @@ export async function benchCaptureOverhead(o: OverheadOptions): Promise<Overhead
         o.onProgress?.(`round ${round}/${o.rounds}: QoS 0 flood, capture ${capture ? 'on' : 'off'}`);
         await qos0(capture);
       }
-      for (const capture of order) {
-        o.onProgress?.(`round ${round}/${o.rounds}: QoS 1 at ${o.qos1Rate}/s, capture ${capture ? 'on' : 'off'}`);
-        await qos1(capture);
-      }
+      o.onProgress?.(`round ${round}/${o.rounds}: QoS 1 at ${o.qos1Rate}/s for ${o.qos1Seconds} s, capture off and on in alternate ${o.qos1PhaseMs} ms phases`);
+      await qos1();
       ratios.qos0.push((on.qos0.at(-1) as number) / (off.qos0.at(-1) as number));
       ratios.qos1p50.push((on.qos1p50.at(-1) as number) / (off.qos1p50.at(-1) as number));
     }
@@ -134,7 +152,7 @@ export async function benchCaptureOverhead(o: OverheadOptions): Promise<Overhead
     }
     const med = (xs: number[]) => percentile(xs, 50) as number;
     const residenceApp = { p50: med(apps.map((a) => a.p50Us as number)), p99: med(apps.map((a) => a.p99Us as number)) };
-    return { off, on, ratios, residence: medianOfRuns(residences), residenceApp, socat: summarizeSocat(socats), socatRounds: socats };
+    return { off, on, ratios, residence: medianOfRuns(residences), residenceApp, socat: summarizeSocat(socats), socatRounds: socats, toggleLateUs };
   } finally {
     await broker.stop();
     await rm(dir, { recursive: true, force: true });

@@ -5,6 +5,9 @@ import { tsApp } from '../../drivers/boards/apps/board-app.js';
 //   LOAD_MODE     flood: LOAD_COUNT publishes as fast as the SDK takes them;
 //                 rate: LOAD_RATE per second for LOAD_SECONDS, each timed publish() -> on_publish
 //   LOAD_QOS, LOAD_TOPIC, LOAD_PAYLOAD (bytes), LOAD_CLIENT_ID
+//   LOAD_PHASE_MS, LOAD_GUARD_MS (rate): the host's clock is cut into phases of LOAD_PHASE_MS,
+//                 the bench watching captures in odd ones; each publish is counted to its phase
+//                 if it went out LOAD_GUARD_MS after the phase began and was confirmed within it
 // It reports once, on its console (the link's LOG channel), as one JSON line starting "load ".
 
 const env = process.env;
@@ -17,6 +20,8 @@ const rate = Number(env.LOAD_RATE ?? 200);
 const count = mode === 'rate' ? Math.round(rate * Number(env.LOAD_SECONDS ?? 5)) : Number(env.LOAD_COUNT ?? 20_000);
 // Well under the SDK's maxPending (1000), past which publish() raises MqttError -4.
 const MAX_UNCONFIRMED = 500;
+const phaseNs = BigInt(Math.round(Number(env.LOAD_PHASE_MS ?? 0) * 1e6));
+const guardNs = BigInt(Math.round(Number(env.LOAD_GUARD_MS ?? 0) * 1e6));
 
 const hr = () => process.hrtime.bigint();
 
@@ -24,6 +29,8 @@ export default tsApp(({ mqtt, log }, signal) => {
   const client = new mqtt.MqttClient('tcp://bench.invalid:1883', clientId);
   const startedAt = new Map<number, bigint>();
   const latencyUs: number[] = [];
+  // Latencies by the phase they fell in wholly (LOAD_PHASE_MS): even phases, then odd ones.
+  const byPhase: [number[], number[]] = [[], []];
   let sent = 0;
   let confirmed = 0;
   let failed = 0;
@@ -32,10 +39,16 @@ export default tsApp(({ mqtt, log }, signal) => {
   let timer: NodeJS.Timeout | undefined;
   let pumping = false;
 
-  const report = (): void => {
-    const s = latencyUs.sort((a, b) => a - b);
+  const percentiles = (xs: number[]) => {
+    const s = xs.sort((a, b) => a - b);
     const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-    const result = { mode, qos, n: count, confirmed, failed, refused, t0: String(t0), tDone: String(hr()), ...(s.length > 0 && { p50Us: at(50), p99Us: at(99), maxUs: s[s.length - 1] }) };
+    return s.length > 0 ? { p50Us: at(50), p99Us: at(99), maxUs: s[s.length - 1] } : {};
+  };
+
+  const report = (): void => {
+    const phase = (xs: number[]) => ({ n: xs.length, ...percentiles(xs) });
+    const phases = phaseNs > 0n && { phases: { even: phase(byPhase[0]), odd: phase(byPhase[1]) } };
+    const result = { mode, qos, n: count, confirmed, failed, refused, t0: String(t0), tDone: String(hr()), ...percentiles(latencyUs), ...phases };
     log(`load ${JSON.stringify(result)}`);
   };
 
@@ -75,7 +88,14 @@ export default tsApp(({ mqtt, log }, signal) => {
     confirmed++;
     if (rc !== 0) failed++;
     const before = startedAt.get(mid);
-    if (before !== undefined && rc === 0) latencyUs.push(Number(at - before) / 1000);
+    if (before !== undefined && rc === 0) {
+      latencyUs.push(Number(at - before) / 1000);
+      if (phaseNs > 0n) {
+        const phase = before / phaseNs;
+        const wholly = before - phase * phaseNs >= guardNs && at < (phase + 1n) * phaseNs;
+        if (wholly) byPhase[Number(phase & 1n)].push(Number(at - before) / 1000);
+      }
+    }
     startedAt.delete(mid);
     if (confirmed === count) return report();
     if (mode === 'flood' && !pumping && sent < count) {

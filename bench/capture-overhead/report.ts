@@ -17,7 +17,10 @@ export async function captureOverheadSection(quick: boolean, machine: string, pr
     rounds: quick ? 1 : 5,
     qos0Count: quick ? 5000 : 20_000,
     qos1Rate: 200,
-    qos1Seconds: quick ? 2 : 4,
+    qos1Seconds: quick ? 4 : 8,
+    qos1PhaseMs: 250,
+    // Well past how late a switch comes (timers, a busy turn) and short next to a phase.
+    qos1GuardMs: 10,
     residenceRate: 1000,
     // The bridge runs in this process, the board in a fresh sim process: both JIT-compile for
     // their first seconds (V8's background threads then hold a core for milliseconds at a
@@ -40,17 +43,17 @@ export async function captureOverheadSection(quick: boolean, machine: string, pr
 
 - Date: ${new Date().toISOString().slice(0, 10)}
 - Machine: ${machine}; 1-minute load average ${f1(loadBefore)} at the start, ${f1(loadAfter)} at the end (other work on the machine shows here)
-- Command: \`npm run bench -- --only capture-overhead\` (one QoS 0 flood each way first, not counted, as warm-up; then ${o.rounds} rounds, capture off and on alternating, which goes first swapping each round; medians of per-round values, ratios are medians of per-round ratios). Separate processes: the board is \`dl7450-bridge sim\` running bench/capture-overhead/load-app.ts over a pty, the bridge is \`startDaemon\` in the bench process (framed link), a private Mosquitto (\`set_tcp_nodelay true\`), and \`mosquitto_sub\` counting the QoS 0 flood; a fresh board, bridge and client per run. Capture on = subscribed to \`captures$\` with a consumer that only counts.
+- Command: \`npm run bench -- --only capture-overhead\` (one QoS 0 flood each way first, not counted, as warm-up; then ${o.rounds} rounds; QoS 0: a run each with capture off and on, which goes first swapping each round; QoS 1: one run per round with capture off and on in alternate ${o.qos1PhaseMs} ms phases of the host clock, counting each publish sent ${o.qos1GuardMs} ms or more into a phase and confirmed within it; medians of per-round values, ratios are medians of per-round ratios). Separate processes: the board is \`dl7450-bridge sim\` running bench/capture-overhead/load-app.ts over a pty, the bridge is \`startDaemon\` in the bench process (framed link), a private Mosquitto (\`set_tcp_nodelay true\`), and \`mosquitto_sub\` counting the QoS 0 flood; a fresh board, bridge and client per run. Capture on = subscribed to \`captures$\` with a consumer that only counts.
 
 | capture overhead | off | on | on / off | per round (off; on) |
 |---|---|---|---|---|
 | QoS 0 flood, ${o.qos0Count} × 64 B, board's first publish → last at mosquitto_sub, msg/s | ${f0(median(r.off.qos0))} | ${f0(median(r.on.qos0))} | ${f3(q0)} | ${list(r.off.qos0, f0)}; ${list(r.on.qos0, f0)} |
-| QoS 1 at ${o.qos1Rate}/s for ${o.qos1Seconds} s, publish() → on_publish in the app, p50 µs | ${f0(median(r.off.qos1p50))} | ${f0(median(r.on.qos1p50))} | ${f3(q1)} | ${list(r.off.qos1p50, f0)}; ${list(r.on.qos1p50, f0)} |
+| QoS 1 at ${o.qos1Rate}/s for ${o.qos1Seconds} s, phases interleaved in each run, publish() → on_publish in the app, p50 µs | ${f0(median(r.off.qos1p50))} | ${f0(median(r.on.qos1p50))} | ${f3(q1)} | ${list(r.off.qos1p50, f0)}; ${list(r.on.qos1p50, f0)} |
 | same, p99 µs (for info) | ${f0(median(r.off.qos1p99))} | ${f0(median(r.on.qos1p99))} | ${f2(median(r.on.qos1p99) / median(r.off.qos1p99))} | ${list(r.off.qos1p99, f0)}; ${list(r.on.qos1p99, f0)} |
 | bridge process CPU per QoS 0 message from the CONNACK on, µs (for info) | ${f1(median(r.off.qos0Cpu))} | ${f1(median(r.on.qos0Cpu))} | ${f2(median(r.on.qos0Cpu) / median(r.off.qos0Cpu))} | ${list(r.off.qos0Cpu, f1)}; ${list(r.on.qos0Cpu, f1)} |
-| bridge process CPU per QoS 1 PUBLISH + PUBACK from the CONNACK on, µs (for info) | ${f1(median(r.off.qos1Cpu))} | ${f1(median(r.on.qos1Cpu))} | ${f2(median(r.on.qos1Cpu) / median(r.off.qos1Cpu))} | ${list(r.off.qos1Cpu, f1)}; ${list(r.on.qos1Cpu, f1)} |
+| bridge process CPU per QoS 1 PUBLISH + PUBACK, by phase, µs (for info) | ${f1(median(r.off.qos1Cpu))} | ${f1(median(r.on.qos1Cpu))} | ${f2(median(r.on.qos1Cpu) / median(r.off.qos1Cpu))} | ${list(r.off.qos1Cpu, f1)}; ${list(r.on.qos1Cpu, f1)} |
 
-Per-round on/off: QoS 0 msg/s ${list(r.ratios.qos0, f2)}; QoS 1 p50 ${list(r.ratios.qos1p50, f2)}. Captures made per run with capture on: ${r.on.captures.join(', ')}.
+Per-round on/off: QoS 0 msg/s ${list(r.ratios.qos0, f2)}; QoS 1 p50 ${list(r.ratios.qos1p50, f2)}. Captures made per run with capture on: QoS 0 ${r.on.captures.join(', ')}; QoS 1 (its on phases) ${r.on.qos1Captures.join(', ')}. QoS 1 publishes counted per run, off; on: ${r.off.qos1n.join(', ')}; ${r.on.qos1n.join(', ')}; latest capture switch after its phase boundary per run: ${list(r.toggleLateUs, (v) => `${f0(v)} µs`)}.
 
 Host residence, capture on: ${o.residenceRounds} runs of QoS 1 PUBLISH up at ${o.residenceRate}/s for ${o.residenceSeconds} s (their PUBACKs down), the first ${o.residenceWarmupSeconds} s of each left out; p50 and p99 are medians of the runs' values. In the app meanwhile, publish() → on_publish p50 ${f0(r.residenceApp.p50)} µs, p99 ${f0(r.residenceApp.p99)} µs.
 

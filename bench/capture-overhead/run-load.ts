@@ -6,6 +6,7 @@ import { parseConfig } from '../../bridge/config/parse-config.js';
 import { startDaemon, type Daemon } from '../../bridge/daemon/daemon.js';
 import { createLogger } from '../../bridge/log.js';
 import type { PacketCapture } from '../../streams/timing/capture-types.js';
+import { toggleCaptures, type CaptureToggle, type ToggleResult } from './capture-toggle.js';
 
 const CLI = fileURLToPath(new URL('../../bridge/cli.ts', import.meta.url));
 const APP = fileURLToPath(new URL('./load-app.ts', import.meta.url));
@@ -22,8 +23,17 @@ export interface LoadResult {
   tDone: bigint;
   p50Us?: number;
   p99Us?: number;
+  /** With `toggle`: the latencies of publishes wholly within capture-off (even) and -on (odd) phases. */
+  phases?: Record<'even' | 'odd', PhaseLatency>;
   /** CPU this process (the bridge) spent from the board's CONNACK until the run was over, µs. */
   bridgeCpuUs: number;
+  toggle?: ToggleResult;
+}
+
+export interface PhaseLatency {
+  n: number;
+  p50Us?: number;
+  p99Us?: number;
 }
 
 export interface LoadOptions {
@@ -34,6 +44,11 @@ export interface LoadOptions {
   env: Record<string, string>;
   /** Capture on: subscribed to the board's captures$ for the whole run. Off: undefined. */
   onCapture?: (capture: PacketCapture) => void;
+  /**
+   * Capture off and on in one run: watched in odd phases of `phaseMs` from the board's CONNACK
+   * on; the app counts a publish to its phase if it went out `guardMs` after the phase began.
+   */
+  toggle?: { phaseMs: number; guardMs: number; onCapture: (capture: PacketCapture) => void };
   /**
    * Keeps the run going after the app's report until this settles: a QoS 0 publish is
    * confirmed once written to the board's link, long before it reaches the broker.
@@ -80,7 +95,7 @@ function lineFrom(child: ChildProcess, pattern: RegExp, what: () => string): Pro
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const sim = spawn(process.execPath, ['--import', 'tsx', CLI, 'sim', '--app', APP, '--tty', options.tty, '--boot-delay', '0', '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...options.env, ...(options.toggle && { LOAD_PHASE_MS: String(options.toggle.phaseMs), LOAD_GUARD_MS: String(options.toggle.guardMs) }) },
   });
   sims.add(sim);
   sim.once('exit', () => sims.delete(sim));
@@ -88,6 +103,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   sim.stderr?.on('data', (c: Buffer) => (simErr += c.toString()));
   let daemon: Daemon | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let toggle: CaptureToggle | undefined;
   try {
     // The sim says where its board is once the pty and its symlink exist.
     await lineFrom(sim, /^board .* attach with/, () => simErr);
@@ -111,8 +127,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     // Less noisy than a rate on this shared 2-core VM: what the bridge spends, whatever its pace,
     // from the CONNACK on (the app starts publishing then), so start-up is not spread over it.
     let cpu0 = process.cpuUsage();
-    daemon.events$.pipe(filter((e) => e.event.type === 'mqtt-connack'), take(1)).subscribe(() => (cpu0 = process.cpuUsage()));
-    if (options.onCapture) (daemon.boards.get('dut') as NonNullable<ReturnType<Daemon['boards']['get']>>).captures$.subscribe(options.onCapture);
+    const board = daemon.boards.get('dut') as NonNullable<ReturnType<Daemon['boards']['get']>>;
+    daemon.events$.pipe(filter((e) => e.event.type === 'mqtt-connack'), take(1)).subscribe(() => {
+      cpu0 = process.cpuUsage();
+      if (options.toggle) toggle = toggleCaptures(board.captures$, options.toggle.phaseMs, options.toggle.onCapture);
+    });
+    if (options.onCapture) board.captures$.subscribe(options.onCapture);
     const timeout = new Promise<never>((_, reject) => {
       // Safety net: every run ends in seconds.
       timer = setTimeout(() => reject(new Error(`no report from the board app within ${options.timeoutMs} ms; sim stderr: ${simErr}`)), options.timeoutMs);
@@ -120,9 +140,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const raw = JSON.parse(await Promise.race([report, timeout])) as Omit<LoadResult, 't0' | 'tDone' | 'bridgeCpuUs'> & { t0: string; tDone: string };
     await Promise.race([options.until, timeout]);
     const cpu = process.cpuUsage(cpu0);
-    return { ...raw, t0: BigInt(raw.t0), tDone: BigInt(raw.tDone), bridgeCpuUs: cpu.user + cpu.system };
+    const toggled = toggle?.stop();
+    toggle = undefined;
+    if (toggled && toggled.lateUsMax >= (options.toggle as { guardMs: number }).guardMs * 1000) {
+      throw new Error(`a capture toggle came ${toggled.lateUsMax.toFixed(0)} µs after its phase began, past the app's ${options.toggle?.guardMs} ms guard: the phases are mixed`);
+    }
+    return { ...raw, t0: BigInt(raw.t0), tDone: BigInt(raw.tDone), bridgeCpuUs: cpu.user + cpu.system, ...(toggled && { toggle: toggled }) };
   } finally {
     clearTimeout(timer);
+    toggle?.stop();
     await daemon?.stop();
     await stopChild(sim);
   }
