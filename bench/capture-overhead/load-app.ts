@@ -1,3 +1,4 @@
+import { percentile } from '../../bridge/campaign/percentiles.js';
 import { tsApp } from '../../drivers/boards/apps/board-app.js';
 
 // The capture-overhead bench's board app, run by `dl7450-bridge sim` in its own process and
@@ -39,11 +40,7 @@ export default tsApp(({ mqtt, log }, signal) => {
   let timer: NodeJS.Timeout | undefined;
   let pumping = false;
 
-  const percentiles = (xs: number[]) => {
-    const s = xs.sort((a, b) => a - b);
-    const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-    return s.length > 0 ? { p50Us: at(50), p99Us: at(99), maxUs: s[s.length - 1] } : {};
-  };
+  const percentiles = (xs: number[]) => ({ p50Us: percentile(xs, 50), p99Us: percentile(xs, 99), maxUs: percentile(xs, 100) });
 
   const report = (): void => {
     const phase = (xs: number[]) => ({ n: xs.length, ...percentiles(xs) });
@@ -89,12 +86,10 @@ export default tsApp(({ mqtt, log }, signal) => {
     if (rc !== 0) failed++;
     const before = startedAt.get(mid);
     if (before !== undefined && rc === 0) {
-      latencyUs.push(Number(at - before) / 1000);
-      if (phaseNs > 0n) {
-        const phase = before / phaseNs;
-        const wholly = before - phase * phaseNs >= guardNs && at < (phase + 1n) * phaseNs;
-        if (wholly) byPhase[Number(phase & 1n)].push(Number(at - before) / 1000);
-      }
+      const us = Number(at - before) / 1000;
+      latencyUs.push(us);
+      const phase = phaseNs > 0n ? before / phaseNs : -1n;
+      if (phase >= 0n && before - phase * phaseNs >= guardNs && at < (phase + 1n) * phaseNs) byPhase[Number(phase & 1n)].push(us);
     }
     startedAt.delete(mid);
     if (confirmed === count) return report();

@@ -142,8 +142,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const cpu = process.cpuUsage(cpu0);
     const toggled = toggle?.stop();
     toggle = undefined;
-    if (toggled && toggled.lateUsMax >= (options.toggle as { guardMs: number }).guardMs * 1000) {
-      throw new Error(`a capture toggle came ${toggled.lateUsMax.toFixed(0)} µs after its phase began, past the app's ${options.toggle?.guardMs} ms guard: the phases are mixed`);
+    const guardMs = options.toggle?.guardMs ?? Infinity;
+    if (toggled && toggled.lateUsMax >= guardMs * 1000) {
+      throw new Error(`a capture toggle came ${toggled.lateUsMax.toFixed(0)} µs after its phase began, past the app's ${guardMs} ms guard: the phases are mixed`);
     }
     return { ...raw, t0: BigInt(raw.t0), tDone: BigInt(raw.tDone), bridgeCpuUs: cpu.user + cpu.system, ...(toggled && { toggle: toggled }) };
   } finally {
