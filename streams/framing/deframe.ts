@@ -25,6 +25,7 @@ export interface DeframeOptions {
 }
 
 const RESULT_SLOTS = 256;
+const EMPTY: Buffer = Buffer.alloc(0);
 
 /**
  * Serial bytes -> frames. Splits on 0x00, decodes COBS and checks the CRC. Whatever is not an
@@ -43,8 +44,10 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
       const emit = createEmitter(subscriber);
       const slab = createSlab();
       const results = new Int32Array(1 + 3 * RESULT_SLOTS);
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
+      // The open run of earlier reads, copied into the slab as it comes, so that a frame split
+      // across reads is decoded where it was joined: no list of pieces, no second copy.
+      let carry: Buffer = EMPTY;
+      let carryLen = 0;
       // Set once a run outgrew maxRun: the rest of it, up to the next 0x00, is no frame.
       let overflowed = false;
 
@@ -60,8 +63,39 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
         return emit.notFrame(buf, start, end, result);
       };
 
+      /** The carried run ended at chunk[zero] (its rest is chunk[pos, zero)) and was too long. */
+      const carryOversize = (chunk: Buffer, pos: number, zero: number): void => {
+        const joined = Buffer.concat([carry.subarray(0, carryLen), chunk.subarray(pos, zero)]);
+        carryLen = 0;
+        emit.notFrame(joined, 0, joined.length, 'oversize');
+      };
+
+      /** The carried run, joined in carry[0, n) and decoded there with status (framing.c). */
+      const carried = (n: number, status: number): void => {
+        carryLen = 0;
+        if (status >= 0) {
+          const frame = toFrame(carry, 0, status);
+          if (typeof frame === 'string') return void emit.notFrame(carry, 0, n, frame);
+          slab.commit(status);
+          emit.frame(frame);
+        } else {
+          emit.notFrame(carry, 0, n, status === -2 ? 'crc' : 'truncated');
+        }
+      };
+
       /** Every complete run in chunk from pos; returns where the unterminated tail begins. */
       const runsJs = (chunk: Buffer, pos: number): number => {
+        if (carryLen > 0) {
+          const zero = chunk.indexOf(0, pos);
+          if (zero === -1) return pos;
+          if (carryLen + zero - pos > maxRun) carryOversize(chunk, pos, zero);
+          else {
+            const n = carryLen + chunk.copy(carry, carryLen, pos, zero);
+            carryLen = 0;
+            if (run(carry, 0, n)) slab.commit(n);
+          }
+          pos = zero + 1;
+        }
         for (let zero = chunk.indexOf(0, pos); zero !== -1; zero = chunk.indexOf(0, pos)) {
           if (zero > pos) run(chunk, pos, zero);
           pos = zero + 1;
@@ -69,16 +103,19 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
         return pos;
       };
 
-      // One native call splits and decodes every run of a read: per-frame call overhead would
-      // otherwise cost more than the decoding itself on small frames.
+      // One native call splits and decodes every run of a read, the carried one included:
+      // per-frame call overhead would otherwise cost more than the decoding itself.
       const runsNative = (chunk: Buffer, pos: number): number => {
         const native = nativeFraming as NonNullable<typeof nativeFraming>;
         for (;;) {
-          const count = native.decodeRuns(chunk, pos, chunk.length, maxRun, results);
+          const count = native.decodeRuns(chunk, pos, chunk.length, maxRun, results, carry, carryLen);
           for (let i = 0, r = 1; i < count; i++, r += 3) {
             const start = results[r];
             const status = results[r + 2];
-            if (status >= 0) {
+            if (start === -1) {
+              if (status === -4) carryOversize(chunk, pos, results[r + 1]);
+              else carried(carryLen + results[r + 1] - pos, status);
+            } else if (status >= 0) {
               const frame = toFrame(chunk, start, status);
               if (typeof frame === 'string') emit.notFrame(chunk, start, results[r + 1], frame);
               else emit.frame(frame);
@@ -92,60 +129,40 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
       };
       const runs = nativeFraming ? runsNative : runsJs;
 
-      // A frame split across reads is joined in the slab (not a fresh buffer per frame).
-      const takePending = (): Buffer => {
-        const joined = slab.take(pendingBytes);
-        let at = 0;
-        for (const piece of pending) at += piece.copy(joined, at);
-        pending = [];
-        pendingBytes = 0;
-        return joined;
-      };
-
       // Holds at most maxRun bytes: a longer run cannot be a frame and is passed on as it comes.
-      const hold = (tail: Buffer): void => {
-        if (tail.length === 0) return;
-        if (overflowed) {
-          emit.notFrame(tail, 0, tail.length, 'oversize');
+      const hold = (chunk: Buffer, from: number): void => {
+        const n = chunk.length - from;
+        if (n === 0) return;
+        if (overflowed) return void emit.notFrame(chunk, from, chunk.length, 'oversize');
+        if (carryLen + n > maxRun) {
+          carryOversize(chunk, from, chunk.length);
+          overflowed = true;
           return;
         }
-        pending.push(tail);
-        pendingBytes += tail.length;
-        if (pendingBytes > maxRun) {
-          const head = takePending();
-          emit.notFrame(head, 0, head.length, 'oversize');
-          overflowed = true;
-        }
+        if (carryLen === 0) carry = slab.take(maxRun);
+        carryLen += chunk.copy(carry, carryLen, from);
       };
 
       return source.subscribe({
         next(input) {
           const chunk = ownsChunks ? input : Buffer.from(input);
           let pos = 0;
-          if (pendingBytes > 0 || overflowed) {
+          if (overflowed) {
             const zero = chunk.indexOf(0);
-            if (zero === -1) return hold(chunk);
-            hold(chunk.subarray(0, zero));
-            if (!overflowed && pendingBytes > 0) {
-              const joined = takePending();
-              if (run(joined, 0, joined.length)) slab.commit();
-            }
+            if (zero === -1) return hold(chunk, 0);
+            if (zero > 0) emit.notFrame(chunk, 0, zero, 'oversize');
             overflowed = false;
             pos = zero + 1;
           }
           pos = runs(chunk, pos);
-          // The tail holds no 0x00; chunks are ours (SerialLink contract, or copied): no copy.
-          if (pos < chunk.length) hold(pos === 0 ? chunk : chunk.subarray(pos));
+          hold(chunk, pos);
         },
         error(err) {
           subscriber.error(err);
         },
         complete() {
           // The stream ended inside a frame: what was held is a truncated frame (or text).
-          if (pendingBytes > 0) {
-            const tail = takePending();
-            emit.notFrame(tail, 0, tail.length, 'truncated');
-          }
+          if (carryLen > 0) emit.notFrame(carry, 0, carryLen, 'truncated');
           subscriber.complete();
         },
       });

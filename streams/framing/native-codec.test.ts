@@ -63,6 +63,34 @@ describe('native frame codec', () => {
     }
   });
 
+  it('joins a run carried from earlier reads onto the first run of the next one, and no further', () => {
+    fc.assert(
+      fc.property(frameArb(3000), frameArb(100), fc.nat(), (frame, next, at) => {
+        const wire = Buffer.concat([encodeFrameJs(frame), encodeFrameJs(next)]);
+        const cut = 2 + (at % (wire.indexOf(0, 1) - 2)); // inside the first frame's run, past its first byte
+        const carry = Buffer.alloc(4000);
+        const carryLen = wire.copy(carry, 0, 1, cut);
+        const read = Buffer.from(wire.subarray(cut));
+        const out = new Int32Array(1 + 3 * 8);
+        expect(native.decodeRuns(read, 0, read.length, 4000, out, carry, carryLen)).toBe(2);
+        expect([out[1], out[2], out[3]]).toEqual([-1, read.indexOf(0), frame.payload.length + 8]);
+        expect(carry.subarray(4, 4 + frame.payload.length).equals(frame.payload)).toBe(true);
+        expect(out[6]).toBe(next.payload.length + 8);
+      }),
+      { numRuns: 300 },
+    );
+    const out = new Int32Array(4);
+    // No 0x00 yet: nothing is appended, the caller keeps carrying.
+    expect(native.decodeRuns(Buffer.from([5, 6, 7]), 0, 3, 100, out, Buffer.alloc(100, 1), 10)).toBe(0);
+    expect(out[0]).toBe(0);
+    // Carried plus new bytes beyond maxRun: reported oversize, neither part touched.
+    const carry = Buffer.alloc(100, 0x81);
+    expect(native.decodeRuns(Buffer.from([0x81, 0x81, 0]), 0, 3, 60, out, carry, 60)).toBe(1);
+    expect([out[1], out[2], out[3]]).toEqual([-1, 2, -4]);
+    expect(carry.every((b) => b === 0x81)).toBe(true);
+    expect(() => native.decodeRuns(Buffer.from([0]), 0, 1, 100, out, Buffer.alloc(4), 5)).toThrow(RangeError);
+  });
+
   it('rejects out-of-range arguments instead of reading outside the buffer', () => {
     const buf = Buffer.alloc(8);
     expect(() => native.crc32c(buf, 0, 9)).toThrow(RangeError);

@@ -6,8 +6,11 @@ export interface NativeFraming {
   decode(src: Buffer, start: number, end: number, dst: Buffer, dstOffset: number): number;
   /** Writes 0x00 COBS(header|payload|CRC) 0x00 into out; returns the bytes written. */
   encode(b0: number, seq: number, ack: number, credit: number, payload: Buffer, out: Buffer): number;
-  /** Splits on 0x00 and decodes every complete run in place; see framing.c for `out`. */
-  decodeRuns(buf: Buffer, start: number, end: number, maxRun: number, out: Int32Array): number;
+  /**
+   * Splits on 0x00 and decodes every complete run in place; see framing.c for `out`. With a
+   * carry (the open run of earlier reads), the first run is joined onto it and decoded there.
+   */
+  decodeRuns(buf: Buffer, start: number, end: number, maxRun: number, out: Int32Array, carry?: Buffer, carryLen?: number): number;
   crc32c(buf: Buffer, start: number, end: number): number;
   crcEngine: string;
 }

@@ -8,8 +8,11 @@ const DEFAULT_SLAB_BYTES = 256 * 1024;
 export interface Slab {
   /** Scratch room of exactly `bytes`, valid until the next take() unless committed. */
   take(bytes: number): Buffer;
-  /** Keeps the last take() so later takes do not reuse it (views into it stay valid). */
-  commit(): void;
+  /**
+   * Keeps the last take(), or only its first `bytes`, so later takes do not reuse it (views
+   * into it stay valid).
+   */
+  commit(bytes?: number): void;
 }
 
 export function createSlab(slabBytes = DEFAULT_SLAB_BYTES): Slab {
@@ -30,8 +33,8 @@ export function createSlab(slabBytes = DEFAULT_SLAB_BYTES): Slab {
       // Buffer.from(arrayBuffer, ...) is markedly cheaper than subarray() on this hot path.
       return Buffer.from(slab.buffer, slab.byteOffset + used, bytes);
     },
-    commit() {
-      used += taken;
+    commit(bytes) {
+      used += bytes === undefined ? taken : Math.min(taken, (bytes + 7) & ~7);
       taken = 0;
     },
   };

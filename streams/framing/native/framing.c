@@ -329,9 +329,15 @@ static long decode_run(uint8_t *p, size_t n) {
 // then (runStart, runEnd, status) triples: status >= 0 = decoded length (the frame starts at
 // runStart), -1 truncated, -2 CRC, -3 text (bytes untouched), -4 longer than maxRun (untouched).
 // Stops early when out is full; out[0] then says where to resume.
+//
+// decodeRuns(..., carry, carryLen): carry[0, carryLen) holds the start of a run left open by
+// earlier reads. Its end, buf[start, first 0x00), is appended to carry and the joined run
+// decoded there, in the same call: a frame split across reads costs one copy and no extra
+// crossing into JS. Its triple comes first with runStart -1 (status as above; -4 leaves both
+// parts untouched). With no 0x00 in buf, nothing is appended and 0 is returned.
 static napi_value js_decode_runs(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value a[5];
+  size_t argc = 7;
+  napi_value a[7];
   napi_get_cb_info(env, info, &argc, a, NULL, NULL);
   uint8_t *buf;
   size_t len;
@@ -353,6 +359,33 @@ static napi_value js_decode_runs(napi_env env, napi_callback_info info) {
   }
   int32_t *out = out_data;
   size_t slots = (out_len - 1) / 3, used = 0, pos = start;
+  uint32_t carry_len = 0;
+  uint8_t *carry = NULL;
+  size_t carry_cap = 0;
+  if (argc >= 7 && (!arg_u32(env, a[6], &carry_len) || (carry_len > 0 && !arg_buffer(env, a[5], &carry, &carry_cap))))
+    return NULL;
+  if (carry_len > carry_cap) {
+    napi_throw_range_error(env, NULL, "decodeRuns: carryLen beyond the carry buffer");
+    return NULL;
+  }
+  if (carry_len > 0) {
+    uint8_t *z = memchr(buf + pos, 0, end - pos);
+    if (!z) {
+      out[0] = (int32_t)pos;
+      return ret_i32(env, 0);
+    }
+    size_t zero = (size_t)(z - buf), n = carry_len + (zero - pos);
+    long status = -4;
+    if (n <= max_run && n <= carry_cap) {
+      memcpy(carry + carry_len, buf + pos, zero - pos);
+      status = decode_run(carry, n);
+    }
+    out[1] = -1;
+    out[2] = (int32_t)zero;
+    out[3] = (int32_t)status;
+    used = 1;
+    pos = zero + 1;
+  }
   while (used < slots) {
     uint8_t *z = memchr(buf + pos, 0, end - pos);
     if (!z) break;
