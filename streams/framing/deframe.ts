@@ -107,6 +107,9 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
       // per-frame call overhead would otherwise cost more than the decoding itself.
       const runsNative = (chunk: Buffer, pos: number): number => {
         const native = nativeFraming as NonNullable<typeof nativeFraming>;
+        // Small reads of a long frame carry on without crossing into C: the call costs more
+        // than looking for the 0x00 here.
+        if (carryLen > 0 && chunk.indexOf(0, pos) === -1) return pos;
         for (;;) {
           const count = native.decodeRuns(chunk, pos, chunk.length, maxRun, results, carry, carryLen);
           for (let i = 0, r = 1; i < count; i++, r += 3) {
@@ -140,7 +143,10 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
           return;
         }
         if (carryLen === 0) carry = slab.take(maxRun);
-        carryLen += chunk.copy(carry, carryLen, from);
+        // TypedArray set() skips Buffer.copy()'s argument handling, the larger cost on small reads.
+        if (from === 0) carry.set(chunk, carryLen);
+        else chunk.copy(carry, carryLen, from);
+        carryLen += n;
       };
 
       return source.subscribe({
