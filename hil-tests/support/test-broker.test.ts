@@ -11,7 +11,11 @@ const stderrLines: string[] = [];
 beforeAll(() => {
   const write = process.stderr.write.bind(process.stderr);
   vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
-    stderrLines.push(...chunk.toString().split('\n').filter(Boolean));
+    const lines = chunk.toString().split('\n').filter(Boolean);
+    stderrLines.push(...lines);
+    // The notice these tests provoke on purpose is kept out of the run's output, where it would
+    // read as if mosquitto were missing; anything else still reaches stderr.
+    if (lines.every((line) => line === FALLBACK_NOTICE)) return true;
     return write(chunk, ...rest);
   }) as typeof process.stderr.write);
 });
