@@ -16,5 +16,6 @@ export interface NativeFraming {
 }
 
 // DL7450_NATIVE=0 forces the JS codec (benchmarks compare both; tests cover both).
+// DL7450_NO_VPCLMUL=1 keeps the native CRC on the crc32 instruction alone (tested both ways).
 export const nativeFraming: NativeFraming | undefined =
   process.env.DL7450_NATIVE === '0' ? undefined : loadAddon<NativeFraming>('framing');

@@ -134,12 +134,87 @@ __attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t crc, const uin
   while (len--) c0 = __builtin_ia32_crc32qi((uint32_t)c0, *p++);
   return (uint32_t)c0;
 }
+
+// Carry-less multiplication folds 64 bytes per instruction pair where the crc32 instruction
+// takes 8: on a 4 KiB frame the CRC was a sixth of the native decode. Folding a 128-bit lane
+// forward by N bits multiplies its first (low) qword by x^(N+32) and its second by x^(N-32)
+// modulo P, with constants in the bit-reflected form of Intel's white paper ("Fast CRC
+// Computation Using PCLMULQDQ"); the folded remainder is then finished with crc32.
+#include <immintrin.h>
+
+/** reflect32(x^n mod P) << 1, P the CRC-32C polynomial in normal form. */
+static uint64_t fold_constant(size_t n) {
+  uint64_t r = 1;
+  for (size_t i = 0; i < n; i++) {
+    r <<= 1;
+    if (r >> 32) r ^= 0x11edc6f41ull;
+  }
+  uint32_t reflected = 0;
+  for (int i = 0; i < 32; i++)
+    if (r & (1ull << i)) reflected |= 1u << (31 - i);
+  return (uint64_t)reflected << 1;
+}
+
+static uint64_t fold_by[3][2]; // 128, 512 and 2048 bits: {first qword, second qword}
+
+static void fold_constants(void) {
+  const size_t distance[3] = {128, 512, 2048};
+  for (int i = 0; i < 3; i++) {
+    fold_by[i][0] = fold_constant(distance[i] + 32);
+    fold_by[i][1] = fold_constant(distance[i] - 32);
+  }
+}
+
+#define VPCLMUL_TARGET __attribute__((target("avx512f,avx512vl,vpclmulqdq,pclmul,sse4.2")))
+
+VPCLMUL_TARGET static inline __m512i fold512(__m512i a, __m512i k, __m512i next) {
+  return _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(a, k, 0x00), _mm512_clmulepi64_epi128(a, k, 0x11), next, 0x96);
+}
+
+VPCLMUL_TARGET static inline __m128i fold128(__m128i a, __m128i k, __m128i next) {
+  return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(a, k, 0x00), _mm_clmulepi64_si128(a, k, 0x11)), next);
+}
+
+/** len >= 256. */
+VPCLMUL_TARGET static uint32_t crc_vpclmul(uint32_t crc, const uint8_t *p, size_t len) {
+  const __m512i first = _mm512_inserti32x4(_mm512_setzero_si512(), _mm_cvtsi32_si128((int)crc), 0);
+  __m512i a0 = _mm512_xor_si512(_mm512_loadu_si512(p), first);
+  __m512i a1 = _mm512_loadu_si512(p + 64), a2 = _mm512_loadu_si512(p + 128), a3 = _mm512_loadu_si512(p + 192);
+  p += 256;
+  len -= 256;
+  const __m512i k2048 = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)fold_by[2][1], (long long)fold_by[2][0]));
+  for (; len >= 256; p += 256, len -= 256) {
+    a0 = fold512(a0, k2048, _mm512_loadu_si512(p));
+    a1 = fold512(a1, k2048, _mm512_loadu_si512(p + 64));
+    a2 = fold512(a2, k2048, _mm512_loadu_si512(p + 128));
+    a3 = fold512(a3, k2048, _mm512_loadu_si512(p + 192));
+  }
+  const __m512i k512 = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)fold_by[1][1], (long long)fold_by[1][0]));
+  a1 = fold512(a0, k512, a1);
+  a2 = fold512(a1, k512, a2);
+  a3 = fold512(a2, k512, a3);
+  for (; len >= 64; p += 64, len -= 64) a3 = fold512(a3, k512, _mm512_loadu_si512(p));
+  const __m128i k128 = _mm_set_epi64x((long long)fold_by[0][1], (long long)fold_by[0][0]);
+  __m128i x = _mm512_extracti32x4_epi32(a3, 0);
+  x = fold128(x, k128, _mm512_extracti32x4_epi32(a3, 1));
+  x = fold128(x, k128, _mm512_extracti32x4_epi32(a3, 2));
+  x = fold128(x, k128, _mm512_extracti32x4_epi32(a3, 3));
+  for (; len >= 16; p += 16, len -= 16) x = fold128(x, k128, _mm_loadu_si128((const __m128i *)p));
+  uint64_t c = _mm_crc32_u64(0, (uint64_t)_mm_cvtsi128_si64(x));
+  c = _mm_crc32_u64(c, (uint64_t)_mm_extract_epi64(x, 1));
+  return crc_hw((uint32_t)c, p, len);
+}
 #endif
 
 static int use_hw = 0;
+static int use_vpclmul = 0;
+
+// Below this the vector set-up and the lane reduction cost more than they save.
+#define VPCLMUL_MIN_BYTES 512
 
 static uint32_t crc_update(uint32_t crc, const uint8_t *p, size_t len) {
 #ifdef HAVE_HW
+  if (use_vpclmul && len >= VPCLMUL_MIN_BYTES) return crc_vpclmul(crc, p, len);
   if (use_hw) return crc_hw(crc, p, len);
 #endif
   return crc_sw(crc, p, len);
@@ -428,6 +503,9 @@ static napi_value init(napi_env env, napi_value exports) {
   zeros_tables(shift_short, SHORT);
   __builtin_cpu_init();
   use_hw = __builtin_cpu_supports("sse4.2");
+  fold_constants();
+  use_vpclmul = use_hw && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                __builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("pclmul") && getenv("DL7450_NO_VPCLMUL") == NULL;
 #endif
   napi_value fn, s;
   napi_create_function(env, "decode", NAPI_AUTO_LENGTH, js_decode, NULL, &fn);
@@ -438,7 +516,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "decodeRuns", fn);
   napi_create_function(env, "crc32c", NAPI_AUTO_LENGTH, js_crc, NULL, &fn);
   napi_set_named_property(env, exports, "crc32c", fn);
-  napi_create_string_utf8(env, use_hw ? "sse4.2" : "slice-by-8", NAPI_AUTO_LENGTH, &s);
+  napi_create_string_utf8(env, use_vpclmul ? "vpclmulqdq + sse4.2" : use_hw ? "sse4.2" : "slice-by-8", NAPI_AUTO_LENGTH, &s);
   napi_set_named_property(env, exports, "crcEngine", s);
   return exports;
 }
