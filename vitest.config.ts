@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{bridge,drivers,streams,hil-tests}/**/*.test.ts'],
+    include: ['{bridge,drivers,streams,hil-tests,bench}/**/*.test.ts'],
     // Native addons and ptys are safer in child processes than in worker threads.
     pool: 'forks',
     // Vitest leaves one core free by default: on a 2-core machine that runs the files one by

@@ -1,5 +1,6 @@
 import { percentile } from '../../bridge/campaign/percentiles.js';
 import { tsApp } from '../../drivers/boards/apps/board-app.js';
+import { phaseOf } from './phase-of.js';
 
 // The capture-overhead bench's board app, run by `dl7450-bridge sim` in its own process and
 // set up through the environment it inherits:
@@ -88,8 +89,8 @@ export default tsApp(({ mqtt, log }, signal) => {
     if (before !== undefined && rc === 0) {
       const us = Number(at - before) / 1000;
       latencyUs.push(us);
-      const phase = phaseNs > 0n ? before / phaseNs : -1n;
-      if (phase >= 0n && before - phase * phaseNs >= guardNs && at < (phase + 1n) * phaseNs) byPhase[Number(phase & 1n)].push(us);
+      const phase = phaseOf(before, at, phaseNs, guardNs);
+      if (phase !== undefined) byPhase[phase].push(us);
     }
     startedAt.delete(mid);
     if (confirmed === count) return report();
