@@ -83,11 +83,13 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
         }
       };
 
-      /** Every complete run in chunk from pos; returns where the unterminated tail begins. */
+      /**
+       * Every complete run in chunk from pos; returns where the unterminated tail begins. With
+       * a run carried, chunk holds a 0x00 (next() holds a chunk without one).
+       */
       const runsJs = (chunk: Buffer, pos: number): number => {
         if (carryLen > 0) {
           const zero = chunk.indexOf(0, pos);
-          if (zero === -1) return pos;
           if (carryLen + zero - pos > maxRun) carryOversize(chunk, pos, zero);
           else {
             const n = carryLen + chunk.copy(carry, carryLen, pos, zero);
@@ -107,9 +109,6 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
       // per-frame call overhead would otherwise cost more than the decoding itself.
       const runsNative = (chunk: Buffer, pos: number): number => {
         const native = nativeFraming as NonNullable<typeof nativeFraming>;
-        // Small reads of a long frame carry on without crossing into C: the call costs more
-        // than looking for the 0x00 here.
-        if (carryLen > 0 && chunk.indexOf(0, pos) === -1) return pos;
         for (;;) {
           const count = native.decodeRuns(chunk, pos, chunk.length, maxRun, results, carry, carryLen);
           for (let i = 0, r = 1; i < count; i++, r += 3) {
@@ -153,12 +152,16 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
         next(input) {
           const chunk = ownsChunks ? input : Buffer.from(input);
           let pos = 0;
-          if (overflowed) {
+          if (carryLen > 0 || overflowed) {
             const zero = chunk.indexOf(0);
+            // The open run goes on: small reads of a long frame are held without a call into
+            // C, which costs more than this search.
             if (zero === -1) return hold(chunk, 0);
-            if (zero > 0) emit.notFrame(chunk, 0, zero, 'oversize');
-            overflowed = false;
-            pos = zero + 1;
+            if (overflowed) {
+              if (zero > 0) emit.notFrame(chunk, 0, zero, 'oversize');
+              overflowed = false;
+              pos = zero + 1;
+            }
           }
           pos = runs(chunk, pos);
           hold(chunk, pos);
