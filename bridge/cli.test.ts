@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
+import mqttPacket from 'mqtt-packet';
+import net from 'node:net';
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
 const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -97,5 +99,41 @@ describe('dl7450-bridge CLI', () => {
     const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGINT');
     expect(await exit).toBe(0);
+  });
+
+  it('run: a plain MQTT client on a framed listen:// port gets one warning naming --link raw, and its password is never logged', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'run', '--port', 'listen://127.0.0.1:0', '--link', 'framed'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let log = '';
+    let warned!: () => void;
+    const warning = new Promise<void>((resolve) => (warned = resolve));
+    child.stderr.on('data', (d: Buffer) => {
+      log += d.toString();
+      if (/plain MQTT CONNECT/.test(log)) warned();
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    const secret = 'SuperSecretToken-0123456789abcdefghijklmn';
+    const connect = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'a-client-id-long-enough-to-be-printable', username: 'alice', password: Buffer.from(secret), keepalive: 60, clean: true });
+    const publish = mqttPacket.generate({ cmd: 'publish', topic: 'plain/text/topic', payload: Buffer.from('x'.repeat(40)), qos: 0, retain: false, dup: false });
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write(Buffer.concat([connect, publish, connect]));
+    await warning;
+    socket.destroy();
+    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    expect(await exit).toBe(0);
+    const warnings = log.split('\n').filter((l) => l.includes('plain MQTT CONNECT'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/--link raw/);
+    expect(log).not.toContain(secret.slice(0, 16));
+    expect(log).not.toContain('a-client-id-long');
   });
 });

@@ -45,6 +45,8 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
   const connections = new Map<number, BoardConnection>();
   const tlsItems = createTlsItemCollector();
   let boardCongested = false;
+  // Said once per session: a raw board on a framed link sends a CONNECT with every retry.
+  let plainMqttWarned = false;
 
   // A read of several frames reaches each broker socket in one write, not one per packet.
   const line = { data$: deps.line.data$.pipe(aroundEach((run) => withWritesHeld(connections.values(), run))), write: (bytes: Buffer) => deps.line.write(bytes) };
@@ -194,6 +196,10 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
         log.info({ text: out.text }, 'board console');
         return events$.next({ type: 'console', text: out.text });
       case 'dropped':
+        if (out.reason === 'plain-mqtt' && !plainMqttWarned) {
+          plainMqttWarned = true;
+          log.warn('a plain MQTT CONNECT arrived outside any frame: this board writes raw MQTT, so run it with --link raw (what follows is dropped and never logged)');
+        }
         log.debug({ reason: out.reason, bytes: out.bytes }, 'line noise dropped');
         return events$.next({ type: 'line-dropped', reason: out.reason, bytes: out.bytes });
       case 'link-error':

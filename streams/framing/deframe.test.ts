@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import mqtt from 'mqtt-packet';
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { deframe, type DeframeEvent } from './deframe.js';
@@ -113,6 +114,23 @@ describe('deframe (properties)', () => {
     for (const chunks of [[wire], splitAt(wire, [...wire.keys()])]) {
       const events = await runOperator(deframe({ maxPayload: 64 }), chunks);
       expect(events.map(short)).toEqual(['C:U-Boot 2024.01', 'C:DRAM: 512 MiB', 'C:starting', 'F9:payload', 'C:tail text']);
+    }
+  });
+
+  it('never shows a plain MQTT CONNECT (a raw board on a framed line) as console text, up to the next frame', async () => {
+    const secret = 'SuperSecretToken-0123456789abcdefghijklmn';
+    for (const [protocolId, protocolVersion] of [['MQTT', 4], ['MQTT', 5], ['MQIsdp', 3]] as const) {
+      const connect = mqtt.generate({ cmd: 'connect', protocolId, protocolVersion, clientId: 'my-client-id-long-enough-to-be-printable', username: 'alice', password: Buffer.from(secret), keepalive: 60, clean: true });
+      const publish = mqtt.generate({ cmd: 'publish', topic: 'a/long/enough/topic/name/x', payload: Buffer.from('readable payload text'), qos: 0, retain: false, dup: false });
+      const wire = Buffer.concat([connect, publish, encodeFrame(f(3, 'after')), Buffer.from('boot text again\n')]);
+      for (const chunks of [[wire], splitAt(wire, [...wire.keys()]), splitAt(wire, [9, 23, 40])]) {
+        const events = await runOperator(deframe({ maxPayload: 64 }), chunks);
+        const shown = events.map(short);
+        expect(shown.filter((e) => e.startsWith('C:') && e !== 'C:boot text again')).toEqual([]);
+        expect(shown).toContain('D:plain-mqtt');
+        // The next intact frame is recovered, and text after it is shown again.
+        expect(shown.slice(-2)).toEqual(['F3:after', 'C:boot text again']);
+      }
     }
   });
 });

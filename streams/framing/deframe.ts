@@ -6,7 +6,8 @@ import { consoleLines, looksLikeText } from './console-text.js';
 import { createSlab } from './slab.js';
 import { nativeFraming } from './native-codec.js';
 
-export type DropReason = FrameError | 'oversize';
+/** 'plain-mqtt': a plain MQTT CONNECT on a framed line, and whatever follows it up to the next frame. */
+export type DropReason = FrameError | 'oversize' | 'plain-mqtt';
 
 export type DeframeEvent =
   | { type: 'frame'; frame: Frame }
@@ -26,6 +27,20 @@ export interface DeframeOptions {
 
 const RESULT_SLOTS = 256;
 const EMPTY: Buffer = Buffer.alloc(0);
+const NATIVE_STATUS: Record<number, DropReason> = { [-1]: 'truncated', [-2]: 'crc', [-3]: 'truncated', [-4]: 'oversize', [-5]: 'plain-mqtt' };
+
+/**
+ * A run that starts with a plain MQTT CONNECT's protocol name ("\x04MQTT", "\x06MQIsdp": the
+ * 0x00 of its length splits the run there). No frame starts so (its first byte would decode to
+ * 'M', not a version-1 header). Checked before decoding, which would overwrite it (framing.c
+ * does the same).
+ */
+function plainMqttConnect(buf: Buffer, start: number, end: number): boolean {
+  const n = end - start;
+  if (n >= 5 && buf[start] === 4) return buf[start + 1] === 0x4d && buf[start + 2] === 0x51 && buf[start + 3] === 0x54 && buf[start + 4] === 0x54;
+  if (n >= 7 && buf[start] === 6) return buf.toString('latin1', start + 1, start + 7) === 'MQIsdp';
+  return false;
+}
 
 /**
  * Serial bytes -> frames. Splits on 0x00, decodes COBS and checks the CRC. Whatever is not an
@@ -54,6 +69,7 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
       /** Decodes buf[start, end) in place; true if a frame (a view into buf) was emitted. */
       const run = (buf: Buffer, start: number, end: number): boolean => {
         if (end - start > maxRun) return emit.notFrame(buf, start, end, 'oversize');
+        if (plainMqttConnect(buf, start, end)) return emit.notFrame(buf, start, end, 'plain-mqtt');
         // Decoding overwrites the bytes, so text is copied first. The check is cheap for real
         // frames: their header or first payload byte is a control character.
         const original = looksLikeText(buf, start, end) ? Buffer.from(buf.subarray(start, end)) : undefined;
@@ -79,7 +95,7 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
           slab.commit(status);
           emit.frame(frame);
         } else {
-          emit.notFrame(carry, 0, n, status === -2 ? 'crc' : 'truncated');
+          emit.notFrame(carry, 0, n, NATIVE_STATUS[status] ?? 'truncated');
         }
       };
 
@@ -122,7 +138,7 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
               if (typeof frame === 'string') emit.notFrame(chunk, start, results[r + 1], frame);
               else emit.frame(frame);
             } else {
-              emit.notFrame(chunk, start, results[r + 1], status === -2 ? 'crc' : status === -4 ? 'oversize' : 'truncated');
+              emit.notFrame(chunk, start, results[r + 1], NATIVE_STATUS[status] ?? 'truncated');
             }
           }
           pos = results[0];
@@ -179,14 +195,21 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
 }
 
 function createEmitter(subscriber: Subscriber<DeframeEvent>) {
+  // After a plain MQTT CONNECT's protocol name come its client id, user name and password, which
+  // may well read as text: nothing is shown as console text until the next intact frame.
+  let plainMqtt = false;
   return {
     frame(frame: Frame): true {
+      plainMqtt = false;
       subscriber.next({ type: 'frame', frame });
       return true;
     },
     /** Not a frame: console text if it reads as text, else a counted drop. */
     notFrame(buf: Buffer, start: number, end: number, reason: DropReason): false {
-      if (looksLikeText(buf, start, end)) {
+      if (reason === 'plain-mqtt') plainMqtt = true;
+      if (plainMqtt) {
+        subscriber.next({ type: 'dropped', reason: 'plain-mqtt', bytes: end - start });
+      } else if (looksLikeText(buf, start, end)) {
         for (const text of consoleLines(buf.subarray(start, end))) subscriber.next({ type: 'console', text });
       } else {
         subscriber.next({ type: 'dropped', reason, bytes: end - start });

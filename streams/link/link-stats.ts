@@ -40,7 +40,7 @@ export function createLinkCounters(): LinkCounters {
     resets: 0,
     broken: 0,
     consoleLines: 0,
-    dropped: { truncated: 0, crc: 0, version: 0, oversize: 0 },
+    dropped: { truncated: 0, crc: 0, version: 0, oversize: 0, 'plain-mqtt': 0 },
     snapshot(gauges) {
       const { snapshot: _omit, ...counts } = this;
       return { ...counts, dropped: { ...this.dropped }, ...gauges };

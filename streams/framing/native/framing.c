@@ -378,10 +378,20 @@ static int text_like(const uint8_t *p, size_t n) {
   return 1;
 }
 
+// The protocol name of a plain MQTT CONNECT ("\4MQTT", or "\6MQIsdp" for 3.1), which starts a
+// run since its length's high byte is 0x00. No frame starts so: the decoded first byte would be
+// 'M', not a link-version-1 header. What follows it (client id, user name, password) must not be
+// shown as console text.
+static int plain_mqtt_connect(const uint8_t *p, size_t n) {
+  return (n >= 5 && memcmp(p, "\4MQTT", 5) == 0) || (n >= 7 && memcmp(p, "\6MQIsdp", 7) == 0);
+}
+
 // Decodes one run in place; -1 truncated, -2 CRC, else the decoded length. A run that reads as
 // text (rare for a frame: its header usually holds a control byte) is decoded from a copy, so
-// that if it is not a frame its bytes stay intact for the console (-3).
+// that if it is not a frame its bytes stay intact for the console (-3). -5: a plain MQTT
+// CONNECT's protocol name (bytes untouched).
 static long decode_run(uint8_t *p, size_t n) {
+  if (plain_mqtt_connect(p, n)) return -5;
   if (text_like(p, n)) {
     uint8_t stack[512];
     uint8_t *copy = n <= sizeof stack ? stack : malloc(n);
@@ -402,7 +412,8 @@ static long decode_run(uint8_t *p, size_t n) {
 // Splits buf[start, end) on 0x00 and decodes every complete run in place, in one call per read
 // instead of one per frame. out[0] receives the offset where the unterminated tail begins;
 // then (runStart, runEnd, status) triples: status >= 0 = decoded length (the frame starts at
-// runStart), -1 truncated, -2 CRC, -3 text (bytes untouched), -4 longer than maxRun (untouched).
+// runStart), -1 truncated, -2 CRC, -3 text (bytes untouched), -4 longer than maxRun (untouched),
+// -5 a plain MQTT CONNECT's protocol name (untouched).
 // Stops early when out is full; out[0] then says where to resume.
 //
 // decodeRuns(..., carry, carryLen): carry[0, carryLen) holds the start of a run left open by
