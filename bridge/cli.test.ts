@@ -74,6 +74,17 @@ describe('dl7450-bridge CLI', () => {
     expect(both.status).toBe(2);
   });
 
+  it('rejects an option given twice and an unknown --log-level with exit code 2, before starting anything', () => {
+    const twice = run('run', '--port', 'listen://127.0.0.1:0', '--link', 'raw', '--port', 'listen://127.0.0.1:0');
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toMatch(/--port was given more than once/);
+    for (const args of [['run', '--port', 'listen://127.0.0.1:0', '--log-level', 'loud'], ['demo', '--log-level', 'loud']]) {
+      const bad = run(...args);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/--log-level must be one of fatal, error, warn, info, debug, trace, got "loud"/);
+    }
+  });
+
   it('run: serves boards on listen:// through the embedded broker until SIGINT, then exits 0', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', cli, 'run', '--port', 'listen://127.0.0.1:0', '--link', 'raw', '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

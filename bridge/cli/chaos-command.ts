@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseOptions } from './parse-options.js';
+import { logLevelOption } from './log-level-option.js';
 import { parseBrokerUrl } from '../broker/broker-url.js';
 import { DEFAULT_CHAOS, runChaos } from '../campaign/run-chaos.js';
 import { formatChaosReport } from '../campaign/chaos-report.js';
@@ -38,7 +39,7 @@ function range(name: string, raw: string | undefined, fallback: [number, number]
 }
 
 export async function chaosCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: argv,
     options: {
       cuts: { type: 'string' },
@@ -67,7 +68,7 @@ export async function chaosCommand(argv: string[]): Promise<number> {
   }
   const report = values.report ?? `chaos-${seed}.json`;
   // Every cut takes a link down, a warning in a bridge's log but expected here.
-  const logger = createLogger(values['log-level'] ?? 'error');
+  const logger = createLogger(logLevelOption(values['log-level'], 'error'));
   process.stdout.write(`chaos: ${cuts} cuts, seed ${seed} (replay with --seed ${seed}), profiles ${profiles.join(',')}\n`);
   if (values.broker === undefined) {
     process.stdout.write('broker: embedded Aedes, which sends a QoS 2 PUBLISH again after the PUBREC across reconnects; for a verdict on the board, give --broker (e.g. a Mosquitto)\n');

@@ -1,4 +1,5 @@
-import { parseArgs } from 'node:util';
+import { parseOptions } from './parse-options.js';
+import { logLevelOption } from './log-level-option.js';
 import { runDemo } from '../demo/run-demo.js';
 import { formatDemoReport } from '../demo/demo-report.js';
 import { createLogger } from '../log.js';
@@ -18,14 +19,14 @@ the will was published.
   --json            print the result as JSON instead of a table`;
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: argv,
     options: { messages: { type: 'string' }, timeout: { type: 'string' }, 'log-level': { type: 'string' }, json: { type: 'boolean' } },
     strict: true,
   });
   const messages = parseNumberOption('messages', values.messages, 50, 1, 100_000);
   const timeoutMs = parseNumberOption('timeout', values.timeout, 20, 1, 3600) * 1000;
-  const logger = createLogger(values['log-level'] ?? 'error');
+  const logger = createLogger(logLevelOption(values['log-level'], 'error'));
   const step = (text: string) => process.stderr.isTTY && process.stderr.write(`demo: ${text}\n`);
   const result = await runDemo({ messages, timeoutMs }, logger, step);
   process.stdout.write(`${values.json ? JSON.stringify(result, null, 2) : formatDemoReport(result)}\n`);

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseOptions } from './parse-options.js';
 import { controlRequest } from '../control/control-client.js';
 import { findBridgeWithBoard } from '../control/control-path.js';
 import { CUT_PROFILES } from '../session/cut-profile.js';
@@ -27,7 +27,7 @@ Exit codes: 0 every will due arrived (and the board came back), 1 something did 
 const ACTIONS = ['cut', 'on', 'cycle'];
 
 export async function powerCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseOptions({
     args: argv,
     options: { profile: { type: 'string' }, 'off-ms': { type: 'string' }, control: { type: 'string' }, json: { type: 'boolean' } },
     allowPositionals: true,

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseOptions } from './parse-options.js';
+import { logLevelOption } from './log-level-option.js';
 import { createLogger } from '../log.js';
 import { runProfile } from '../profile/run-profile.js';
 import { runEchoProfile } from '../profile/run-echo-profile.js';
@@ -80,7 +81,7 @@ async function benchConfig(values: Record<string, string | boolean | undefined>)
 const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 
 export async function profileCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: argv,
     options: {
       rate: { type: 'string' },
@@ -108,7 +109,7 @@ export async function profileCommand(argv: string[]): Promise<number> {
   if (values.broker !== undefined && !/^(mqtt|tcp):\/\//.test(values.broker)) throw new UsageError(`--broker must be mqtt://host:port, got "${values.broker}"`);
   const dir = values.out ?? `profile-${stamp()}`;
   await mkdir(dir, { recursive: true });
-  const logger = createLogger(values['log-level'] ?? 'warn');
+  const logger = createLogger(logLevelOption(values['log-level'], 'warn'));
   let bar = createProgress(1, 'profile');
   const progress = (sent: number, total: number): void => {
     if (sent === 1) bar = createProgress(total, 'profile');

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseOptions } from './parse-options.js';
 import { renderHtmlReport } from '../profile/html-report.js';
 import { buildHistograms } from '../profile/latency-histograms.js';
 import { percentilesCsv, renderPercentileTable } from '../profile/percentile-table.js';
@@ -24,7 +24,7 @@ function defaultHtmlPath(trace: string): string {
 }
 
 export async function reportCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseOptions({
     args: argv,
     options: { html: { type: 'string' }, csv: { type: 'string' } },
     allowPositionals: true,

@@ -1,4 +1,5 @@
-import { parseArgs } from 'node:util';
+import { parseOptions } from './parse-options.js';
+import { logLevelOption } from './log-level-option.js';
 import { loadConfig } from '../config/load-config.js';
 import { configFromCli } from '../config/config-from-cli.js';
 import { ConfigError } from '../config/config-error.js';
@@ -46,7 +47,7 @@ async function resolveConfig(values: Record<string, string | undefined>): Promis
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: argv,
     options: { port: { type: 'string' }, link: { type: 'string' }, broker: { type: 'string' }, config: { type: 'string' }, 'log-level': { type: 'string' }, control: { type: 'string' }, metrics: { type: 'string' } },
     strict: true,
@@ -60,7 +61,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const metricsListen = values.metrics ?? config.metrics;
   if (values.metrics !== undefined) checkMetricsOption(values.metrics);
-  const logger = createLogger(values['log-level'] ?? config.log.level);
+  const logger = createLogger(logLevelOption(values['log-level'], config.log.level));
   const daemon = await startDaemon(config, logger);
   // Watching starts before any await, so no board's first link-up goes uncounted.
   const metrics = metricsListen === undefined ? undefined : createBridgeMetrics(daemon, { logger });

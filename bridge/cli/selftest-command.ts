@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseOptions } from './parse-options.js';
 import { runLinkSelftest } from '../selftest/link-selftest.js';
 import { formatSelftestReport } from '../selftest/selftest-report.js';
 import { DEFAULT_SELFTEST, type SelftestOptions } from '../selftest/selftest-options.js';
@@ -24,7 +24,7 @@ arrived exactly once, in order, and every intact frame was recovered.
   --json            print the result as JSON instead of a table`;
 
 export async function selftestCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: argv,
     options: {
       packets: { type: 'string' },

@@ -1,5 +1,5 @@
 import { rm, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseOptions } from './parse-options.js';
 import { parseLineModelSpec } from '../../drivers/line-model/line-model-spec.js';
 import { LOG_LEVELS } from '../config/config-defaults.js';
 import type { LogLevel } from '../config/config-types.js';
@@ -69,7 +69,7 @@ async function simOptions(values: Record<string, string | undefined>): Promise<{
 const clock = (): string => new Date().toTimeString().slice(0, 8) + `.${String(Date.now() % 1000).padStart(3, '0')}`;
 
 export async function simCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: argv,
     options: {
       app: { type: 'string' },
