@@ -98,6 +98,13 @@ describe('loadConfig', () => {
     expect((await problem(path)).message).toBe(`${path}:2:1: invalid YAML: Map keys must be unique`);
   });
 
+  it('refuses a repeated JSON key too, naming it, at any depth', async () => {
+    const top = await file('twice.json', '{\n  "broker": "tcp://127.0.0.1:1",\n  "broker": "tcp://127.0.0.1:2",\n  "boards": [{ "name": "a", "port": "/dev/ttyACM0" }]\n}\n');
+    expect((await problem(top)).message).toBe(`${top}:3:3: invalid JSON: the key "broker" appears twice in one object (the first value would be lost)`);
+    const nested = await file('nested.json', '{ "boards": [{ "name": "a", "port": "/dev/x", "port": "/dev/y" }] }');
+    expect((await problem(nested)).message).toMatch(/:1:47: invalid JSON: the key "port" appears twice/);
+  });
+
   it('refuses an alias to nowhere', async () => {
     const path = await file('alias.yaml', 'boards: *nowhere\n');
     expect((await problem(path)).message).toMatch(new RegExp(`^${path}: invalid YAML: .*nowhere`));

@@ -56,14 +56,30 @@ class SyntaxProblem extends Error {
 }
 
 function parseJson(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     const message = (error as Error).message;
     const offset = /at position (\d+)/.exec(message);
     const words = message.replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '');
     throw new SyntaxProblem(`invalid JSON: ${words}`, offset ? lineAndColumn(text, Number(offset[1])) : undefined);
   }
+  rejectDuplicateKeys(text);
+  return value;
+}
+
+/**
+ * JSON.parse keeps the last of two equal keys without a word; in a bench file that is a setting
+ * silently lost, as YAML (uniqueKeys) already refuses. JSON is YAML, so YAML finds them.
+ */
+function rejectDuplicateKeys(text: string): void {
+  const lineCounter = new YAML.LineCounter();
+  const duplicate = YAML.parseDocument(text, { prettyErrors: false, lineCounter }).errors.find((e) => e.code === 'DUPLICATE_KEY');
+  if (!duplicate) return;
+  const { line, col } = lineCounter.linePos(duplicate.pos[0]);
+  const key = /^"((?:[^"\\]|\\.)*)"/.exec(text.slice(duplicate.pos[0]))?.[1];
+  throw new SyntaxProblem(`invalid JSON: ${key === undefined ? 'a key' : `the key "${key}"`} appears twice in one object (the first value would be lost)`, { line, column: col });
 }
 
 function parseYaml(text: string): unknown {
