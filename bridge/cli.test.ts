@@ -86,65 +86,89 @@ describe('dl7450-bridge CLI', () => {
   });
 
   it('run: serves boards on listen:// through the embedded broker until SIGINT, then exits 0', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'run', '--port', 'listen://127.0.0.1:0', '--link', 'raw', '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-    });
-    expect(out).toMatch(/embedded broker: mqtt:\/\/127\.0\.0\.1:\d+/);
-    const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
-    });
-    await client.subscribeAsync('cli/echo', { qos: 1 });
-    const echo = new Promise<string>((resolve) => client.once('message', (_t, p) => resolve(p.toString())));
-    await client.publishAsync('cli/echo', 'through the bridge', { qos: 1 });
-    expect(await echo).toBe('through the bridge');
-    client.end(true);
-    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGINT');
-    expect(await exit).toBe(0);
+    const daemon = await startRun('--link', 'raw', '--log-level', 'error');
+    expect(daemon.out()).toMatch(/embedded broker: mqtt:\/\/127\.0\.0\.1:\d+/);
+    await expectEcho(daemon.port);
+    expect(await daemon.stop()).toBe(0);
   });
 
   it('run: a plain MQTT client on a framed listen:// port gets one warning naming --link raw, and its password is never logged', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'run', '--port', 'listen://127.0.0.1:0', '--link', 'framed'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let log = '';
-    let warned!: () => void;
-    const warning = new Promise<void>((resolve) => (warned = resolve));
-    child.stderr.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (/plain MQTT CONNECT/.test(log)) warned();
-    });
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-    });
+    const daemon = await startRun('--link', 'framed');
     const secret = 'SuperSecretToken-0123456789abcdefghijklmn';
     const connect = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'a-client-id-long-enough-to-be-printable', username: 'alice', password: Buffer.from(secret), keepalive: 60, clean: true });
     const publish = mqttPacket.generate({ cmd: 'publish', topic: 'plain/text/topic', payload: Buffer.from('x'.repeat(40)), qos: 0, retain: false, dup: false });
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = net.connect(daemon.port, '127.0.0.1');
     socket.on('error', () => undefined);
     socket.write(Buffer.concat([connect, publish, connect]));
-    await warning;
+    await daemon.logged(/plain MQTT CONNECT/);
     socket.destroy();
-    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGINT');
-    expect(await exit).toBe(0);
-    const warnings = log.split('\n').filter((l) => l.includes('plain MQTT CONNECT'));
+    expect(await daemon.stop()).toBe(0);
+    const warnings = daemon.log().split('\n').filter((l) => l.includes('plain MQTT CONNECT'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/--link raw/);
-    expect(log).not.toContain(secret.slice(0, 16));
-    expect(log).not.toContain('a-client-id-long');
+    expect(daemon.log()).not.toContain(secret.slice(0, 16));
+    expect(daemon.log()).not.toContain('a-client-id-long');
+  });
+
+  it('run: junk on a raw listen:// link is said once at info level, and other clients carry on', async () => {
+    const daemon = await startRun('--link', 'raw');
+    const junk = Buffer.alloc(5000, 0);
+    for (let i = 0; i < junk.length; i++) junk[i] = (i * 151 + 7) & 0xef; // never 0x10: no CONNECT in it
+    const socket = net.connect(daemon.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write(junk);
+    await daemon.logged(/skipped bytes that are not an MQTT CONNECT/);
+    socket.write(junk);
+    await expectEcho(daemon.port);
+    socket.destroy();
+    expect(await daemon.stop()).toBe(0);
+    const said = daemon.log().split('\n').filter((l) => l.includes('not an MQTT CONNECT'));
+    expect(said).toHaveLength(1);
+    expect(JSON.parse(said[0])).toMatchObject({ level: 30, bytes: expect.any(Number) });
   });
 });
+
+/** `run --port listen://127.0.0.1:0 ...args` as a child process, once it listens. */
+async function startRun(...args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'run', '--port', 'listen://127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let log = '';
+  const waiting: { pattern: RegExp; resolve: () => void }[] = [];
+  child.stderr.on('data', (d: Buffer) => {
+    log += d.toString();
+    for (const w of waiting) if (w.pattern.test(log)) w.resolve();
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+  });
+  return {
+    port,
+    out: () => out,
+    log: () => log,
+    logged: (pattern: RegExp) => new Promise<void>((resolve) => (pattern.test(log) ? resolve() : waiting.push({ pattern, resolve }))),
+    stop(): Promise<number | null> {
+      const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      return exit;
+    },
+  };
+}
+
+/** A QoS 1 publish through the bridge comes back to the client that subscribed. */
+async function expectEcho(port: number): Promise<void> {
+  const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+  });
+  await client.subscribeAsync('cli/echo', { qos: 1 });
+  const echo = new Promise<string>((resolve) => client.once('message', (_t, p) => resolve(p.toString())));
+  await client.publishAsync('cli/echo', 'through the bridge', { qos: 1 });
+  expect(await echo).toBe('through the bridge');
+  client.end(true);
+}
