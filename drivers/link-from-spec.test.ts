@@ -51,7 +51,7 @@ describe('createSerialLinkFromSpec', () => {
     expect(() => createSerialLinkFromSpec('serial:/dev/x?speed=9600')).toThrow(/unknown serial link parameter "speed"/);
     expect(() => createSerialLinkFromSpec('serial:/dev/x?constructor=1')).toThrow(/unknown serial link parameter/);
     expect(() => createSerialLinkFromSpec('serial:/dev/x?rtscts=maybe')).toThrow(/"rtscts" must be 1 or 0/);
-    expect(() => createSerialLinkFromSpec('serial:/dev/x?baud=fast')).toThrow(/"baudRate"/);
+    expect(() => createSerialLinkFromSpec('serial:/dev/x?baud=fast')).toThrow(/serial link parameter "baud" must be a positive integer, got "fast"/);
     expect(() => createSerialLinkFromSpec('')).toThrow(TypeError);
   });
 });

@@ -1,7 +1,7 @@
 import { isListenSpec } from './listen/listen-spec.js';
 import { createPtyLink } from './pty/pty-link.js';
 import { createSerialportLink } from './serial/serialport-link.js';
-import type { SerialportLinkOptions } from './serial/serialport-options.js';
+import { resolveSerialportOptions, type SerialportLinkOptions } from './serial/serialport-options.js';
 import type { SerialLink } from './serial-link.js';
 import { createTcpLink } from './tcp/tcp-link.js';
 
@@ -53,7 +53,7 @@ function buildTcp(target: string, options: LinkSpecOptions): SerialLink {
 }
 
 const SERIAL_PARAMS: Record<string, (value: string, into: Partial<SerialportLinkOptions>) => void> = {
-  baud: (v, o) => (o.baudRate = Number(v)),
+  baud: (v, o) => (o.baudRate = Number(/^\d+$/.test(v) ? v : NaN)),
   rtscts: (v, o) => (o.rtscts = flag('rtscts', v)),
   xon: (v, o) => (o.xon = flag('xon', v)),
   xoff: (v, o) => (o.xoff = flag('xoff', v)),
@@ -64,15 +64,39 @@ const SERIAL_PARAMS: Record<string, (value: string, into: Partial<SerialportLink
 };
 
 function buildSerial(target: string, options: LinkSpecOptions): SerialLink {
+  return createSerialportLink(serialOptions(target, options));
+}
+
+function serialOptions(target: string, options: LinkSpecOptions): SerialportLinkOptions {
   const query = target.indexOf('?');
   const path = (query < 0 ? target : target.slice(0, query)).replace(/^\/\/(?=\/)/, '');
   const settings: Partial<SerialportLinkOptions> = { baudRate: options.baudRate };
   for (const [key, value] of new URLSearchParams(query < 0 ? '' : target.slice(query + 1))) {
     const apply = Object.hasOwn(SERIAL_PARAMS, key) ? SERIAL_PARAMS[key] : undefined;
     if (!apply) throw new Error(`unknown serial link parameter "${key}"; supported: ${Object.keys(SERIAL_PARAMS).join(', ')}`);
-    apply(value, settings);
+    try {
+      apply(value, settings);
+      resolveSerialportOptions({ ...settings, path });
+    } catch (error) {
+      // Named as the user wrote it: the parameter and its text, not the option and a NaN.
+      const expected = / must be (.*), got .*$/s.exec((error as Error).message)?.[1];
+      throw new TypeError(expected ? `serial link parameter "${key}" must be ${expected}, got "${value}"` : (error as Error).message);
+    }
   }
-  return createSerialportLink({ ...settings, path });
+  return { ...settings, path };
+}
+
+/**
+ * Why the query of a serial spec ("serial:/dev/ttyACM0?baud=921600", or a bare path with a query)
+ * cannot work, or undefined: checked when the config is read, not at every reopen.
+ */
+export function serialSpecProblem(target: string): string | undefined {
+  try {
+    resolveSerialportOptions(serialOptions(target, {}));
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 function flag(name: string, value: string): boolean {

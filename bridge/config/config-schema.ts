@@ -142,7 +142,8 @@ const boardSchema = object({
   port: z.string({ error: expected('a tty path, serial:..., pty:..., tcp://host:port or listen://host:port') }).superRefine(
     (value, ctx) => {
       const problem = portSpecProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: `${problem}, got ${describeValue(value)}`, input: value });
+      // A serial parameter's problem already says what it got: then the whole spec is where.
+      if (problem) ctx.addIssue({ code: 'custom', message: `${problem}, ${/, got /.test(problem) ? 'in' : 'got'} ${describeValue(value)}`, input: value });
     },
   ),
   broker: brokerTarget.optional(),

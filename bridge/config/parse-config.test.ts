@@ -139,6 +139,8 @@ describe('parseConfig', () => {
     [{ boards: [board({ port: 'listen://0.0.0.0:70000' })] }, 'boards[0].port: expected listen://host:port: port 70000 is not from 0 to 65535, got "listen://0.0.0.0:70000"'],
     [{ boards: [board({ port: 'rfc2217://h:1' })] }, 'boards[0].port: unknown link scheme "rfc2217:"; expected a tty path, serial:..., usb:<serial number>, pty:..., tcp://host:port or listen://host:port, got "rfc2217://h:1"'],
     [{ boards: [board({ port: 'pty:' })] }, 'boards[0].port: pty: needs a path for the board end, e.g. pty:/tmp/board0, got "pty:"'],
+    [{ boards: [board({ port: 'serial:/dev/ttyUSB0?baud=fast' })] }, 'boards[0].port: serial link parameter "baud" must be a positive integer, got "fast", in "serial:/dev/ttyUSB0?baud=fast"'],
+    [{ boards: [board({ port: '/dev/ttyUSB0?baud=9600&foo=1' })] }, 'boards[0].port: unknown serial link parameter "foo"; supported: baud, rtscts, xon, xoff, lock, dataBits, parity, stopBits, got "/dev/ttyUSB0?baud=9600&foo=1"'],
     [{ boards: [board({ port: 'usb:' })] }, 'boards[0].port: usb: needs the board\'s USB serial number, e.g. usb:DL7450-0001 (dl7450-bridge ports lists them), got "usb:"'],
     [{ boards: [board({ cutProfile: 'pull-plug' })] }, 'boards[0].cutProfile: expected one of rst, fin, silent, got "pull-plug"'],
     [{ boards: [board({ captureSecrets: 'yes' })] }, 'boards[0].captureSecrets: expected true or false, got "yes"'],

@@ -1,11 +1,12 @@
 import net from 'node:net';
+import { serialSpecProblem } from '../../drivers/link-from-spec.js';
 
 const ENDPOINT = /^\/\/(\[[^\]]*\]|[^:/?#[\]]*):(\d{1,5})$/;
 
 type Check = (rest: string, scheme: string) => string | undefined;
 
 const SCHEMES: Record<string, Check> = {
-  serial: (rest) => (rest.replace(/^\/\/(?=\/)/, '').split('?')[0] ? undefined : 'serial: needs a device, e.g. serial:/dev/ttyUSB0'),
+  serial: (rest) => (rest.replace(/^\/\/(?=\/)/, '').split('?')[0] ? serialSpecProblem(rest) : 'serial: needs a device, e.g. serial:/dev/ttyUSB0'),
   pty: (rest) => (rest ? undefined : 'pty: needs a path for the board end, e.g. pty:/tmp/board0'),
   usb: (rest) => (/^[\x21-\x7e]+$/.test(rest) ? undefined : 'usb: needs the board\'s USB serial number, e.g. usb:DL7450-0001 (dl7450-bridge ports lists them)'),
   tcp: endpoint,
@@ -23,7 +24,7 @@ export function portSpecProblem(spec: string): string | undefined {
   // Windows names its serial ports COM1, COM2...: no path, no scheme.
   if (!match) {
     return spec.startsWith('/') || /^COM\d+$/i.test(spec)
-      ? undefined
+      ? serialSpecProblem(spec)
       : 'expected an absolute tty path such as /dev/ttyACM0, or serial:..., pty:..., tcp://host:port, listen://host:port';
   }
   const scheme = match[1].toLowerCase();
