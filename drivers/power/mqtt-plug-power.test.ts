@@ -69,6 +69,12 @@ describe('mqtt plug power', () => {
     expect(error.message).toMatch(/mqtt plug p at .*: cannot reach the broker: /);
     expect(error.message).not.toContain('wrong-s3cret');
     await refused.close();
+    // Credentials may be written into the URL itself: they stay out of the message too.
+    const inUrl = createMqttPlugPower({ broker: broker.url.replace('://', '://plugu:PlugPW9xyz@'), name: 'p', timeoutMs: 2000 });
+    const urlError = await inUrl.on().then(() => new Error('it succeeded'), (e: unknown) => e as Error);
+    expect(urlError.message).toMatch(new RegExp(`mqtt plug p at ${broker.url.replace(/[.]/g, '\\.')}: cannot reach the broker: `));
+    expect(urlError.message).not.toContain('PlugPW9xyz');
+    await inUrl.close();
     expect(() => createMqttPlugPower({ broker: broker.url, name: 'a/b' })).toThrow(/name must be the plug's topic/);
   });
 });

@@ -24,7 +24,7 @@ export function createMqttPlugPower(options: MqttPlugPowerOptions): PowerDriver 
   const timeoutMs = options.timeoutMs ?? 5000;
   const command = `cmnd/${options.name}/POWER`;
   const status = `stat/${options.name}/POWER`;
-  const description = `mqtt plug ${options.name} at ${options.broker}`;
+  const description = `mqtt plug ${options.name} at ${shownBroker(options.broker)}`;
   let client: MqttClient | undefined;
   let ready: Promise<MqttClient> | undefined;
   const waiters = new Set<(relay: Relay) => void>();
@@ -87,4 +87,16 @@ export function createMqttPlugPower(options: MqttPlugPowerOptions): PowerDriver 
     },
   };
   return driver;
+}
+
+/** The broker URL as errors show it: a user:password@ part, allowed in the URL, is left out. */
+function shownBroker(broker: string): string {
+  try {
+    const url = new URL(broker);
+    url.username = '';
+    url.password = '';
+    return url.href.replace(/\/$/, '');
+  } catch {
+    return 'the broker URL given';
+  }
 }
