@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +82,22 @@ describe('dl7450-bridge CLI', () => {
       const bad = run(...args);
       expect(bad.status).toBe(2);
       expect(bad.stderr).toMatch(/--log-level must be one of fatal, error, warn, info, debug, trace, got "loud"/);
+    }
+  });
+
+  it('run: refuses, before starting, a line no retry could open: over a live pty, in a missing folder, on a file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dl7450-cli-ports-'));
+    await writeFile(join(dir, 'notes.txt'), 'not a tty');
+    await symlink('/dev/null', join(dir, 'live')); // as another bridge's or sim's pty link looks
+    for (const [port, problem] of [
+      [`pty:${join(dir, 'live')}`, /it points at \/dev\/null, which exists \(another sim's or bridge's pty\?\)/],
+      [`pty:${join(dir, 'missing', 'b0')}`, /the folder .*missing does not exist/],
+      [join(dir, 'notes.txt'), /it is a regular file, not a serial device/],
+      [`serial:${dir}?baud=9600`, /it is a folder, not a serial device/],
+    ] as const) {
+      const r = run('run', '--port', port);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(problem);
     }
   });
 

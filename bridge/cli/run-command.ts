@@ -1,5 +1,6 @@
 import { parseOptions } from './parse-options.js';
 import { logLevelOption } from './log-level-option.js';
+import { portPreflightProblems } from '../daemon/port-preflight.js';
 import { loadConfig } from '../config/load-config.js';
 import { configFromCli } from '../config/config-from-cli.js';
 import { ConfigError } from '../config/config-error.js';
@@ -62,6 +63,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const metricsListen = values.metrics ?? config.metrics;
   if (values.metrics !== undefined) checkMetricsOption(values.metrics);
   const logger = createLogger(logLevelOption(values['log-level'], config.log.level));
+  const unopenable = await portPreflightProblems(config.boards);
+  if (unopenable.length > 0) throw new UsageError(unopenable.join('\n'));
   const daemon = await startDaemon(config, logger);
   // Watching starts before any await, so no board's first link-up goes uncounted.
   const metrics = metricsListen === undefined ? undefined : createBridgeMetrics(daemon, { logger });

@@ -1,0 +1,25 @@
+import { stat } from 'node:fs/promises';
+import { ptyLinkPathProblem } from '../../drivers/pty/pty-link-path.js';
+
+/**
+ * What makes a board's line impossible to open however long the daemon retries, checked before
+ * it starts: a pty link in a missing folder or over another program's live pty, a device path
+ * that is a file or folder. A device that does not exist yet is fine: it may be plugged in later.
+ */
+export async function portPreflightProblems(boards: readonly { name: string; port: string }[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const { name, port } of boards) {
+    const problem = await portProblem(port);
+    if (problem) problems.push(`board "${name}": port ${port}: ${problem}`);
+  }
+  return problems;
+}
+
+async function portProblem(port: string): Promise<string | undefined> {
+  if (/^pty:/i.test(port)) return ptyLinkPathProblem(port.slice(4));
+  const device = /^serial:/i.test(port) ? port.slice(7).replace(/^\/\/(?=\/)/, '') : port;
+  if (!device.startsWith('/')) return undefined; // tcp://, listen://, usb:, COM ports
+  const found = await stat(device.split('?')[0]).catch(() => undefined);
+  if (!found || found.isCharacterDevice()) return undefined;
+  return `it is ${found.isDirectory() ? 'a folder' : found.isFile() ? 'a regular file' : 'not a device'}, not a serial device`;
+}
