@@ -83,6 +83,9 @@ describe('dl7450-bridge CLI', () => {
       expect(bad.status).toBe(2);
       expect(bad.stderr).toMatch(/--log-level must be one of fatal, error, warn, info, debug, trace, got "loud"/);
     }
+    const many = run('demo', '--messages', '1500');
+    expect(many.status).toBe(2);
+    expect(many.stderr).toMatch(/--messages must be a number between 1 and 1000, got "1500"/);
   });
 
   it('run: refuses, before starting, a line no retry could open: over a live pty, in a missing folder, on a file', async () => {

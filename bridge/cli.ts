@@ -60,6 +60,12 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
+// Output piped into a reader that stops early (`report trace.jsonl | head`): what it did not
+// want is dropped, and the command still finishes (files it writes, its exit code).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

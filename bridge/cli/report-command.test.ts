@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { runCli } from './test-support/run-cli.js';
 import { syntheticTrace, toJsonl } from '../profile/test-support/synthetic-trace.js';
 
@@ -30,6 +32,19 @@ describe('dl7450-bridge report', () => {
     expect(r.stdout).toContain(`html: ${html}\ncsv: ${csv}\n`);
     expect(await readFile(html, 'utf8')).toMatch(/^<!DOCTYPE html>[\s\S]*<svg[\s\S]*<\/html>\n$/);
     expect((await readFile(csv, 'utf8')).split('\n')[0]).toBe('group,segment,count,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns');
+  });
+
+  it('piped into a reader that stops early (| head), still writes its HTML and exits 0, with no stack trace', async () => {
+    const html = join(dir, 'piped.html');
+    const cli = fileURLToPath(new URL('../cli.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'report', trace, '--html', html], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy()); // as head does after its lines
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect((await stat(html)).size).toBeGreaterThan(1000);
   });
 
   it('writes the HTML where --html says', async () => {
