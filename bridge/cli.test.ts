@@ -83,6 +83,9 @@ describe('dl7450-bridge CLI', () => {
       expect(bad.status).toBe(2);
       expect(bad.stderr).toMatch(/--log-level must be one of fatal, error, warn, info, debug, trace, got "loud"/);
     }
+    const badBroker = run('profile', '--broker', 'mqtt://127.0.0.1:99999');
+    expect(badBroker.status).toBe(2);
+    expect(badBroker.stderr).toMatch(/--broker: bad broker URL "mqtt:\/\/127\.0\.0\.1:99999": port/);
     const many = run('demo', '--messages', '1500');
     expect(many.status).toBe(2);
     expect(many.stderr).toMatch(/--messages must be a number between 1 and 1000, got "1500"/);

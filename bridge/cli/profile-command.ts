@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseOptions } from './parse-options.js';
+import { BrokerUrlError, parseBrokerUrl } from '../broker/broker-url.js';
 import { logLevelOption } from './log-level-option.js';
 import { createLogger } from '../log.js';
 import { runProfile } from '../profile/run-profile.js';
@@ -107,6 +108,15 @@ export async function profileCommand(argv: string[]): Promise<number> {
   const workload = workloadFrom({ ...values, direction: echo ? undefined : values.direction });
   if (echo) workload.direction = 'echo';
   if (values.broker !== undefined && !/^(mqtt|tcp):\/\//.test(values.broker)) throw new UsageError(`--broker must be mqtt://host:port, got "${values.broker}"`);
+  if (values.broker !== undefined) {
+    // Checked here as typed, so a bad one is a usage error naming --broker, not the rig's failure.
+    try {
+      parseBrokerUrl(values.broker);
+    } catch (error) {
+      if (error instanceof BrokerUrlError) throw new UsageError(`--broker: ${error.message}`);
+      throw error;
+    }
+  }
   const dir = values.out ?? `profile-${stamp()}`;
   await mkdir(dir, { recursive: true });
   const logger = createLogger(logLevelOption(values['log-level'], 'warn'));
