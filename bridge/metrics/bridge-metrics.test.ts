@@ -51,6 +51,7 @@ describe('createBridgeMetrics', () => {
       expect(await value(registry, name, { board: 'b' })).toBe(0);
     }
     expect(await value(registry, 'dl7450_line_dropped_total', { board: 'b', reason: 'oversize' })).toBe(0);
+    expect(await value(registry, 'dl7450_line_dropped_total', { board: 'b', reason: 'plain-mqtt' })).toBe(0);
     stop();
   });
 

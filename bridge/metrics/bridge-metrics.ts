@@ -4,6 +4,7 @@ import type { Daemon, DaemonBoard } from '../daemon/daemon.js';
 import type { Logger } from '../log.js';
 import type { SessionEvent } from '../session/session-types.js';
 import type { PacketCapture } from '../../streams/timing/capture-types.js';
+import { emptyLinkStats } from '../../streams/link/link-stats.js';
 
 export interface BridgeMetrics {
   registry: Registry;
@@ -18,7 +19,8 @@ export interface BridgeMetricsOptions {
   processMetrics?: boolean;
 }
 
-const LINE_DROP_REASONS = ['truncated', 'crc', 'version', 'oversize'];
+// Every reason the link counts, so a new one is exported from zero like the rest.
+const LINE_DROP_REASONS = Object.keys(emptyLinkStats().dropped);
 // Host residence is tens of µs when healthy; ms means the event loop is starved.
 const RESIDENCE_BUCKETS = [5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1];
 // A frame's time on the wire: ~90 µs per byte at 115200 baud, so a large PUBLISH takes seconds.
