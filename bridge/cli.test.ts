@@ -105,6 +105,9 @@ describe('dl7450-bridge CLI', () => {
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(problem);
     }
+    const control = run('run', '--port', 'listen://127.0.0.1:0', '--control', join(dir, 'missing', 'x.sock'));
+    expect(control.status).toBe(2);
+    expect(control.stderr).toMatch(/--control .*x\.sock: the folder .*missing does not exist/);
   });
 
   it('run: serves boards on listen:// through the embedded broker until SIGINT, then exits 0', async () => {

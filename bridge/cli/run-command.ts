@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseOptions } from './parse-options.js';
 import { logLevelOption } from './log-level-option.js';
 import { portPreflightProblems } from '../daemon/port-preflight.js';
@@ -65,6 +67,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   const logger = createLogger(logLevelOption(values['log-level'], config.log.level));
   const unopenable = await portPreflightProblems(config.boards);
   if (unopenable.length > 0) throw new UsageError(unopenable.join('\n'));
+  if (values.control !== undefined) {
+    // listen() on a socket in a missing folder says EACCES; say what is wrong, before starting.
+    const folder = await stat(dirname(resolve(values.control))).catch(() => undefined);
+    if (!folder?.isDirectory()) throw new UsageError(`--control ${values.control}: the folder ${dirname(resolve(values.control))} does not exist`);
+  }
   const daemon = await startDaemon(config, logger);
   // Watching starts before any await, so no board's first link-up goes uncounted.
   const metrics = metricsListen === undefined ? undefined : createBridgeMetrics(daemon, { logger });
