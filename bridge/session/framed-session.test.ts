@@ -93,6 +93,17 @@ describe('framed session, in process', () => {
     expect(await will).toBe('status/dev-2=offline');
   });
 
+  it('tells the board bridge_shutdown on each connection when the bridge stops, rather than leaving it to find a broken link', async () => {
+    await setUp();
+    const dev = client(board.connect('tcp://x', { clientId: 'dev-s', reconnectPeriod: 0 }));
+    await connected(dev);
+    const closed = firstValueFrom(board.events$.pipe(filter((e) => e.type === 'connection-closed')));
+    const gone = new Promise<void>((resolve) => dev.once('close', () => resolve()));
+    await session.stop();
+    expect(await closed).toMatchObject({ by: 'host', reason: Reason.BRIDGE_SHUTDOWN });
+    await gone;
+  });
+
   it('answers OPEN_FAILED with a reason when the broker is unreachable', async () => {
     broker = await startEmbeddedBroker();
     const [host, boardEnd] = createMemoryLinkPair('unreachable');

@@ -25,6 +25,9 @@ type Deliver = Extract<LinkOutput, { type: 'deliver' }>;
 
 const TOO_LARGE = new Set(['too-large']);
 
+// How long a stopping bridge waits for its last line write (the CLOSED messages) to be taken.
+const SHUTDOWN_FLUSH_MS = 500;
+
 /**
  * A board on a framed link: the link protocol to the board, one broker connection per OPEN.
  * Flow control both ways is RxJS in streams/: the link's credit (held while a broker socket is
@@ -49,7 +52,12 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
   let plainMqttWarned = false;
 
   // A read of several frames reaches each broker socket in one write, not one per packet.
-  const line = { data$: deps.line.data$.pipe(aroundEach((run) => withWritesHeld(connections.values(), run))), write: (bytes: Buffer) => deps.line.write(bytes) };
+  // The last write handed to the line: stop() lets its CLOSED messages go out before the line closes.
+  let lastWrite: Promise<void> = Promise.resolve();
+  const line = {
+    data$: deps.line.data$.pipe(aroundEach((run) => withWritesHeld(connections.values(), run))),
+    write: (bytes: Buffer) => (lastWrite = deps.line.write(bytes)),
+  };
   const link$ = linkOverLine(line, commands, {
     role: Role.HOST,
     id: 'dl7450-bridge',
@@ -248,9 +256,16 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
       log.info({ cut: profile, connections: connections.size }, 'power cut: every connection ends');
       dropAll('the board lost power', profile);
     },
-    async stop(why = 'the bridge is stopping', profile?: CutProfile) {
-      dropAll(why, profile);
-      if (!deps.cutter) cutter.releaseAll(why);
+    async stop(why?: string, profile?: CutProfile) {
+      if (why === undefined) {
+        // The bridge itself is stopping and the line is still there: tell the board, so its
+        // clients see bridge_shutdown now rather than a broken link after their retries.
+        for (const connId of connections.keys()) ctrl({ type: 'closed', connId, reason: Reason.BRIDGE_SHUTDOWN, text: 'the bridge is stopping' });
+        const flushed = lastWrite.catch(() => undefined);
+        await Promise.race([flushed, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS).unref())]);
+      }
+      dropAll(why ?? 'the bridge is stopping', profile);
+      if (!deps.cutter) cutter.releaseAll(why ?? 'the bridge is stopping');
       commands.complete();
       for (const s of subs) s.unsubscribe();
       reassembly?.unsubscribe();
