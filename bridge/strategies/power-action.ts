@@ -48,6 +48,13 @@ export async function runPowerAction(name: string, board: DaemonBoard, action: P
   const timeline: Timeline = { board: name, action, ...(action !== 'on' && { profile }), startedAt: new Date().toISOString(), steps, ok: true };
   try {
     const before = board.clients();
+    // Switching on a board that is on changes nothing, so no HELLO would come: say so now
+    // instead of after the return timeout.
+    if (action === 'on' && (await board.power.state()) === 'on') {
+      add({ step: 'error', detail: `the board is already on (${board.power.description}): nothing to switch; power cycle restarts it` });
+      timeline.ok = false;
+      return timeline;
+    }
     if (action !== 'on') timeline.ok = (await cutPhase(board, before, profile, options, add, begin)) && timeline.ok;
     if (action === 'cycle') await sleep(options.offMs ?? 1000);
     if (action !== 'cut') timeline.ok = (await onPhase(board, before, options, add, begin)) && timeline.ok;

@@ -47,6 +47,9 @@ const names = (steps: TimelineStep[]) => steps.map((s) => s.step);
 describeNeeding(['app-choice', 'power'], 'power timelines', () => {
   it('cut, then messages sent while it is off, then on: every step in order, and the kept messages redelivered', async () => {
     const { dut } = await benchWithClient();
+    const alreadyOn = await runPowerAction('dut', dut, 'on');
+    expect(alreadyOn.ok).toBe(false);
+    expect(alreadyOn.steps).toEqual([expect.objectContaining({ step: 'error', detail: expect.stringMatching(/^the board is already on \(.*\): nothing to switch; power cycle restarts it$/) })]);
     expect(dut.clients()).toEqual([{ connId: expect.any(Number), clientId: 'timeline-board', keepalive: 30, will: { topic: 'timeline/status', qos: 1 } }]);
 
     const seen: TimelineStep[] = [];
