@@ -1,7 +1,7 @@
 import { isListenSpec } from './listen/listen-spec.js';
 import { createPtyLink } from './pty/pty-link.js';
 import { createSerialportLink } from './serial/serialport-link.js';
-import { resolveSerialportOptions, type SerialportLinkOptions } from './serial/serialport-options.js';
+import { serialOptionExpectation, type SerialportLinkOptions } from './serial/serialport-options.js';
 import type { SerialLink } from './serial-link.js';
 import { createTcpLink } from './tcp/tcp-link.js';
 
@@ -52,38 +52,44 @@ function buildTcp(target: string, options: LinkSpecOptions): SerialLink {
   return createTcpLink({ host, port: Number(url.port), connectTimeoutMs: options.connectTimeoutMs });
 }
 
-const SERIAL_PARAMS: Record<string, (value: string, into: Partial<SerialportLinkOptions>) => void> = {
-  baud: (v, o) => (o.baudRate = Number(/^\d+$/.test(v) ? v : NaN)),
-  rtscts: (v, o) => (o.rtscts = flag('rtscts', v)),
-  xon: (v, o) => (o.xon = flag('xon', v)),
-  xoff: (v, o) => (o.xoff = flag('xoff', v)),
-  lock: (v, o) => (o.lock = flag('lock', v)),
-  dataBits: (v, o) => (o.dataBits = Number(v) as SerialportLinkOptions['dataBits']),
-  parity: (v, o) => (o.parity = v as SerialportLinkOptions['parity']),
-  stopBits: (v, o) => (o.stopBits = Number(v) as SerialportLinkOptions['stopBits']),
+type SerialField = Exclude<keyof SerialportLinkOptions, 'path'>;
+
+/** Query parameter -> the option it sets and how its text reads. */
+const SERIAL_PARAMS: Record<string, [SerialField, (value: string, name: string) => unknown]> = {
+  baud: ['baudRate', (v) => (/^\d+$/.test(v) ? Number(v) : v)],
+  rtscts: ['rtscts', (v, name) => flag(name, v)],
+  xon: ['xon', (v, name) => flag(name, v)],
+  xoff: ['xoff', (v, name) => flag(name, v)],
+  lock: ['lock', (v, name) => flag(name, v)],
+  dataBits: ['dataBits', (v) => Number(v)],
+  parity: ['parity', (v) => v],
+  stopBits: ['stopBits', (v) => Number(v)],
 };
 
 function buildSerial(target: string, options: LinkSpecOptions): SerialLink {
   return createSerialportLink(serialOptions(target, options));
 }
 
+/** A serial spec's device path, "//" before an absolute path and the query left out. */
+export function serialDevicePath(target: string): string {
+  const query = target.indexOf('?');
+  return (query < 0 ? target : target.slice(0, query)).replace(/^\/\/(?=\/)/, '');
+}
+
+/** The options a serial spec says; each query parameter is checked as written (serialport-options.ts). */
 function serialOptions(target: string, options: LinkSpecOptions): SerialportLinkOptions {
   const query = target.indexOf('?');
-  const path = (query < 0 ? target : target.slice(0, query)).replace(/^\/\/(?=\/)/, '');
-  const settings: Partial<SerialportLinkOptions> = { baudRate: options.baudRate };
+  const settings: SerialportLinkOptions = { path: serialDevicePath(target), baudRate: options.baudRate };
   for (const [key, value] of new URLSearchParams(query < 0 ? '' : target.slice(query + 1))) {
-    const apply = Object.hasOwn(SERIAL_PARAMS, key) ? SERIAL_PARAMS[key] : undefined;
-    if (!apply) throw new Error(`unknown serial link parameter "${key}"; supported: ${Object.keys(SERIAL_PARAMS).join(', ')}`);
-    try {
-      apply(value, settings);
-      resolveSerialportOptions({ ...settings, path });
-    } catch (error) {
-      // Named as the user wrote it: the parameter and its text, not the option and a NaN.
-      const expected = / must be (.*), got .*$/s.exec((error as Error).message)?.[1];
-      throw new TypeError(expected ? `serial link parameter "${key}" must be ${expected}, got "${value}"` : (error as Error).message);
-    }
+    const param = Object.hasOwn(SERIAL_PARAMS, key) ? SERIAL_PARAMS[key] : undefined;
+    if (!param) throw new Error(`unknown serial link parameter "${key}"; supported: ${Object.keys(SERIAL_PARAMS).join(', ')}`);
+    const [field, parse] = param;
+    const parsed = parse(value, key);
+    const expected = serialOptionExpectation(field, parsed);
+    if (expected) throw new TypeError(`serial link parameter "${key}" must be ${expected}, got "${value}"`);
+    (settings as unknown as Record<SerialField, unknown>)[field] = parsed;
   }
-  return { ...settings, path };
+  return settings;
 }
 
 /**
@@ -92,7 +98,7 @@ function serialOptions(target: string, options: LinkSpecOptions): SerialportLink
  */
 export function serialSpecProblem(target: string): string | undefined {
   try {
-    resolveSerialportOptions(serialOptions(target, {}));
+    serialOptions(target, {});
     return undefined;
   } catch (error) {
     return (error as Error).message;

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { redactUrl } from '../../drivers/redact-url.js';
 
 /** The URL schemes a DL-7450 board app may pass to the SDK's MQTT client, and their default ports. */
 export const BROKER_SCHEME_PORTS = {
@@ -96,11 +97,8 @@ export function hostAndPort(url: Pick<BrokerUrl, 'host' | 'port'>): string {
   return `${url.host.includes(':') ? `[${url.host}]` : url.host}:${url.port}`;
 }
 
-/** Removes a `user:password@` part so a URL can be logged or shown in an error. */
-export function redactUrl(url: string): string {
-  // Greedy up to the last @ of the authority: passwords may contain @ themselves.
-  return String(url).replace(/^(\s*(?:[A-Za-z][A-Za-z0-9+.-]*:\/\/)?)[^/?#\s]*@/, '$1');
-}
+// Lives with the drivers, which show URLs in their errors too (the mqtt plug's broker).
+export { redactUrl };
 
 export function isBrokerScheme(scheme: string): scheme is BrokerScheme {
   return Object.hasOwn(BROKER_SCHEME_PORTS, scheme);

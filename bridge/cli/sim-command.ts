@@ -1,7 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { parseOptions } from './parse-options.js';
 import { parseLineModelSpec } from '../../drivers/line-model/line-model-spec.js';
-import { LOG_LEVELS } from '../config/config-defaults.js';
+import { logLevelOption } from './log-level-option.js';
 import type { LogLevel } from '../config/config-types.js';
 import { checkTtyPath } from '../sim/check-tty-path.js';
 import { loadSimApp } from '../sim/load-sim-app.js';
@@ -48,8 +48,7 @@ Exit codes: 0 stopped by a signal, 1 failed to start, 2 bad options or app file.
 async function simOptions(values: Record<string, string | undefined>): Promise<{ sim: Omit<SimOptions, 'print'>; level: LogLevel }> {
   if (values.app === undefined) throw new UsageError('give --app <file> (a .py, .ts, .js or .mjs board app; see dl7450-bridge sim --help)');
   if (values.tty === undefined) throw new UsageError('give --tty <path> (where the board\'s line appears; see dl7450-bridge sim --help)');
-  const level = (values['log-level'] ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  const level = logLevelOption(values['log-level'], 'info') as LogLevel;
   if (values.id !== undefined && !/^[\x21-\x7e]{1,64}$/.test(values.id)) throw new UsageError(`--id must be 1 to 64 printable ASCII characters without spaces, got "${values.id}"`);
   let line: SimOptions['line'];
   if (values.line !== undefined) {

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { ptyLinkPathProblem } from '../../drivers/pty/pty-link-path.js';
+import { serialDevicePath } from '../../drivers/link-from-spec.js';
 
 /**
  * What makes a board's line impossible to open however long the daemon retries, checked before
@@ -17,9 +18,9 @@ export async function portPreflightProblems(boards: readonly { name: string; por
 
 async function portProblem(port: string): Promise<string | undefined> {
   if (/^pty:/i.test(port)) return ptyLinkPathProblem(port.slice(4));
-  const device = /^serial:/i.test(port) ? port.slice(7).replace(/^\/\/(?=\/)/, '') : port;
+  const device = serialDevicePath(/^serial:/i.test(port) ? port.slice('serial:'.length) : port);
   if (!device.startsWith('/')) return undefined; // tcp://, listen://, usb:, COM ports
-  const found = await stat(device.split('?')[0]).catch(() => undefined);
+  const found = await stat(device).catch(() => undefined);
   if (!found || found.isCharacterDevice()) return undefined;
   return `it is ${found.isDirectory() ? 'a folder' : found.isFile() ? 'a regular file' : 'not a device'}, not a serial device`;
 }

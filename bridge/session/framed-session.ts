@@ -257,15 +257,16 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
       dropAll('the board lost power', profile);
     },
     async stop(why?: string, profile?: CutProfile) {
+      // No reason given: the bridge itself is stopping (the daemon), the line is still there.
+      const reason = why ?? 'the bridge is stopping';
       if (why === undefined) {
-        // The bridge itself is stopping and the line is still there: tell the board, so its
-        // clients see bridge_shutdown now rather than a broken link after their retries.
-        for (const connId of connections.keys()) ctrl({ type: 'closed', connId, reason: Reason.BRIDGE_SHUTDOWN, text: 'the bridge is stopping' });
+        // Tell the board, so its clients see bridge_shutdown now, not a broken link after retries.
+        for (const connId of connections.keys()) ctrl({ type: 'closed', connId, reason: Reason.BRIDGE_SHUTDOWN, text: reason });
         const flushed = lastWrite.catch(() => undefined);
         await Promise.race([flushed, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS).unref())]);
       }
-      dropAll(why ?? 'the bridge is stopping', profile);
-      if (!deps.cutter) cutter.releaseAll(why ?? 'the bridge is stopping');
+      dropAll(reason, profile);
+      if (!deps.cutter) cutter.releaseAll(reason);
       commands.complete();
       for (const s of subs) s.unsubscribe();
       reassembly?.unsubscribe();

@@ -94,15 +94,16 @@ export function runRawSession(deps: RawSessionDeps): RunningSession {
 
   // Said once per cycle at info (boot text is normal on a tty, but junk on a TCP link or a framed
   // board on a raw link shows up only here); the rest of a cycle's skips at debug.
-  let skipsThisCycle = 0;
+  let skipSaid = false;
   const skipped = (bytes: number): void => {
-    if (skipsThisCycle++ > 0) return void log.debug({ bytes }, 'skipped bytes before a CONNECT');
+    if (skipSaid) return void log.debug({ bytes }, 'skipped bytes before a CONNECT');
+    skipSaid = true;
     log.info({ bytes }, 'skipped bytes that are not an MQTT CONNECT (boot text, line noise, or a board speaking the framed link protocol: --link framed); waiting for a CONNECT');
   };
 
   /** A new connection cycle: skip to the next CONNECT, then split packets until it ends. */
   function restart(): void {
-    skipsThisCycle = 0;
+    skipSaid = false;
     connection?.close('connection ended');
     connection = undefined;
     reading(true);
@@ -111,7 +112,7 @@ export function runRawSession(deps: RawSessionDeps): RunningSession {
       .pipe(
         stampArrival(lineReadAt),
         aroundEach((run) => withWritesHeld(connection ? [connection] : [], run)),
-        seekConnect((bytes) => skipped(bytes)),
+        seekConnect(skipped),
         splitRawMqtt({ maxPacketBytes: deps.settings.maxPacketBytes, stallTimeoutMs: deps.settings.stallTimeoutMs, scheduler: deps.scheduler }),
       )
       .subscribe((e) => {

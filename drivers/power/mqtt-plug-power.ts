@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import { redactUrl } from '../redact-url.js';
 import { cycleByOffOn, PowerError, type PowerDriver, type PowerState } from './power-driver.js';
 
 export interface MqttPlugPowerOptions {
@@ -24,7 +25,8 @@ export function createMqttPlugPower(options: MqttPlugPowerOptions): PowerDriver 
   const timeoutMs = options.timeoutMs ?? 5000;
   const command = `cmnd/${options.name}/POWER`;
   const status = `stat/${options.name}/POWER`;
-  const description = `mqtt plug ${options.name} at ${shownBroker(options.broker)}`;
+  // A user:password@ part, allowed in the URL, never reaches an error.
+  const description = `mqtt plug ${options.name} at ${redactUrl(options.broker)}`;
   let client: MqttClient | undefined;
   let ready: Promise<MqttClient> | undefined;
   const waiters = new Set<(relay: Relay) => void>();
@@ -89,14 +91,3 @@ export function createMqttPlugPower(options: MqttPlugPowerOptions): PowerDriver 
   return driver;
 }
 
-/** The broker URL as errors show it: a user:password@ part, allowed in the URL, is left out. */
-function shownBroker(broker: string): string {
-  try {
-    const url = new URL(broker);
-    url.username = '';
-    url.password = '';
-    return url.href.replace(/\/$/, '');
-  } catch {
-    return 'the broker URL given';
-  }
-}

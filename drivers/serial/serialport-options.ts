@@ -18,6 +18,26 @@ export interface SerialportLinkOptions {
 export type SerialportSettings = Required<SerialportLinkOptions>;
 
 const PARITIES: readonly string[] = ['none', 'even', 'odd'];
+const isBoolean = (v: unknown) => typeof v === 'boolean';
+
+/** What each setting must be, as a test and the words for it. */
+const RULES: { [K in keyof SerialportSettings]: [(value: unknown) => boolean, string] } = {
+  path: [(v) => typeof v === 'string' && v.length > 0, 'a non-empty device path'],
+  baudRate: [(v) => Number.isInteger(v) && (v as number) > 0, 'a positive integer'],
+  dataBits: [(v) => [5, 6, 7, 8].includes(v as number), '5, 6, 7 or 8'],
+  parity: [(v) => PARITIES.includes(v as string), `one of ${PARITIES.join(', ')}`],
+  stopBits: [(v) => v === 1 || v === 2, '1 or 2'],
+  rtscts: [isBoolean, 'a boolean'],
+  xon: [isBoolean, 'a boolean'],
+  xoff: [isBoolean, 'a boolean'],
+  lock: [isBoolean, 'a boolean'],
+};
+
+/** What `field` must be, when `value` is not that; undefined when it is. */
+export function serialOptionExpectation(field: keyof SerialportSettings, value: unknown): string | undefined {
+  const [ok, expected] = RULES[field];
+  return ok(value) ? undefined : expected;
+}
 
 /** Fills defaults and throws a TypeError naming the first bad field. */
 export function resolveSerialportOptions(options: SerialportLinkOptions): SerialportSettings {
@@ -32,20 +52,11 @@ export function resolveSerialportOptions(options: SerialportLinkOptions): Serial
     lock: true,
     ...stripUndefined(options),
   };
-  const { path, baudRate, dataBits, parity, stopBits } = settings;
-  if (typeof path !== 'string' || path.length === 0) fail('path', path, 'a non-empty device path');
-  if (!Number.isInteger(baudRate) || baudRate <= 0) fail('baudRate', baudRate, 'a positive integer');
-  if (![5, 6, 7, 8].includes(dataBits)) fail('dataBits', dataBits, '5, 6, 7 or 8');
-  if (!PARITIES.includes(parity)) fail('parity', parity, `one of ${PARITIES.join(', ')}`);
-  if (stopBits !== 1 && stopBits !== 2) fail('stopBits', stopBits, '1 or 2');
-  for (const field of ['rtscts', 'xon', 'xoff', 'lock'] as const) {
-    if (typeof settings[field] !== 'boolean') fail(field, settings[field], 'a boolean');
+  for (const field of Object.keys(RULES) as (keyof SerialportSettings)[]) {
+    const expected = serialOptionExpectation(field, settings[field]);
+    if (expected) throw new TypeError(`serial link option "${field}" must be ${expected}, got ${JSON.stringify(settings[field])}`);
   }
   return settings;
-}
-
-function fail(field: string, value: unknown, expected: string): never {
-  throw new TypeError(`serial link option "${field}" must be ${expected}, got ${JSON.stringify(value)}`);
 }
 
 function stripUndefined<T extends object>(options: T): T {

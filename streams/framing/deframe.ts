@@ -5,6 +5,7 @@ import { FRAME_OVERHEAD } from '../link/protocol.js';
 import { consoleLines, looksLikeText } from './console-text.js';
 import { createSlab } from './slab.js';
 import { nativeFraming } from './native-codec.js';
+import { CONNECT_PROTOCOL_NAMES } from '../mqtt/seek-connect.js';
 
 /** 'plain-mqtt': a plain MQTT CONNECT on a framed line, and whatever follows it up to the next frame. */
 export type DropReason = FrameError | 'oversize' | 'plain-mqtt';
@@ -30,16 +31,13 @@ const EMPTY: Buffer = Buffer.alloc(0);
 const NATIVE_STATUS: Record<number, DropReason> = { [-1]: 'truncated', [-2]: 'crc', [-3]: 'truncated', [-4]: 'oversize', [-5]: 'plain-mqtt' };
 
 /**
- * A run that starts with a plain MQTT CONNECT's protocol name ("\x04MQTT", "\x06MQIsdp": the
- * 0x00 of its length splits the run there). No frame starts so (its first byte would decode to
- * 'M', not a version-1 header). Checked before decoding, which would overwrite it (framing.c
- * does the same).
+ * A run that starts with a plain MQTT CONNECT's protocol name (the 0x00 of the name's length
+ * splits the run just before it). No frame starts so (its first byte would decode to 'M', not a
+ * version-1 header). Checked before decoding, which would overwrite it (framing.c does the same).
  */
 function plainMqttConnect(buf: Buffer, start: number, end: number): boolean {
-  const n = end - start;
-  if (n >= 5 && buf[start] === 4) return buf[start + 1] === 0x4d && buf[start + 2] === 0x51 && buf[start + 3] === 0x54 && buf[start + 4] === 0x54;
-  if (n >= 7 && buf[start] === 6) return buf.toString('latin1', start + 1, start + 7) === 'MQIsdp';
-  return false;
+  if (buf[start] !== 4 && buf[start] !== 6) return false; // the names' lengths: every frame stops here
+  return CONNECT_PROTOCOL_NAMES.some((name) => end - start >= name.length - 1 && buf.subarray(start, start + name.length - 1).equals(name.subarray(1)));
 }
 
 /**

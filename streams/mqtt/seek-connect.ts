@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 
 // MQTT 3.1.1/5 "MQTT" and 3.1 "MQIsdp" protocol names, as they follow the CONNECT fixed header.
-const NAMES = [Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]), Buffer.from([0x00, 0x06, 0x4d, 0x51, 0x49, 0x73, 0x64, 0x70])];
+export const CONNECT_PROTOCOL_NAMES: readonly Buffer[] = [Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]), Buffer.from([0x00, 0x06, 0x4d, 0x51, 0x49, 0x73, 0x64, 0x70])];
 const LONGEST = 1 + 4 + 8;
 
 /**
@@ -18,7 +18,7 @@ function findConnect(buf: Buffer): { found: number } | { maybe: number } | undef
     }
     at++; // the last length byte
     if (lenBytes >= 4) continue;
-    for (const name of NAMES) {
+    for (const name of CONNECT_PROTOCOL_NAMES) {
       if (at + name.length <= buf.length && buf.subarray(at, at + name.length).equals(name)) return { found: i };
     }
     if (at + 8 > buf.length) return { maybe: i };
