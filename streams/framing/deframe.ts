@@ -36,7 +36,9 @@ const NATIVE_STATUS: Record<number, DropReason> = { [-1]: 'truncated', [-2]: 'cr
  * version-1 header). Checked before decoding, which would overwrite it (framing.c does the same).
  */
 function plainMqttConnect(buf: Buffer, start: number, end: number): boolean {
-  if (buf[start] !== 4 && buf[start] !== 6) return false; // the names' lengths: every frame stops here
+  // Both names start with 'M' (0x4d), which is never a frame's header byte (its version bits are
+  // 010, not 001): every frame stops at one of these two tests, on the JS codec's hot path.
+  if ((buf[start] !== 4 && buf[start] !== 6) || buf[start + 1] !== 0x4d) return false;
   return CONNECT_PROTOCOL_NAMES.some((name) => end - start >= name.length - 1 && buf.subarray(start, start + name.length - 1).equals(name.subarray(1)));
 }
 
