@@ -31,7 +31,7 @@ export function controlHandlers(daemon: Daemon): Record<string, ControlHandler> 
       if (busy.has(name)) return reply.fail(`a power action is already running on ${name}`);
       busy.add(name);
       try {
-        const timeline = await runPowerAction(name, daemon.boards.get(name) as NonNullable<ReturnType<typeof daemon.boards.get>>, action as PowerAction, { profile: profile as CutProfile | undefined, offMs: offMs as number | undefined }, (step) => reply.progress(step));
+        const timeline = await runPowerAction(name, daemon.boards.get(name) as NonNullable<ReturnType<typeof daemon.boards.get>>, action as PowerAction, { profile: profile as CutProfile | undefined, offMs: offMs as number | undefined, signal: reply.signal }, (step) => reply.progress(step));
         reply.done(timeline);
       } finally {
         busy.delete(name);

@@ -17,6 +17,9 @@ afterEach(async () => {
   dir = undefined;
 });
 
+/** Reasons the `wait` handler's requests were cut short, as they come. */
+let aborted: ((reason: unknown) => void) | undefined;
+
 async function server() {
   dir = await mkdtemp(join(tmpdir(), 'control-'));
   const path = join(dir, 'bridge.sock');
@@ -30,11 +33,18 @@ async function server() {
       async broken() {
         throw new Error('the handler failed');
       },
+      // Runs until cut short, as a power action waiting for a board does.
+      async wait(_request, reply) {
+        reply.progress('waiting');
+        await new Promise((resolve) => reply.signal.addEventListener('abort', resolve));
+        aborted?.(reply.signal.reason);
+        reply.fail(`stopped: ${String(reply.signal.reason)}`);
+      },
     },
     logger,
   );
   closers.push(() => s.close());
-  return path;
+  return { path, close: () => s.close() };
 }
 
 /** Sends raw text, returns every line the server answered. */
@@ -50,19 +60,42 @@ function raw(path: string, text: string): Promise<string[]> {
 
 describe('control socket', () => {
   it('answers a request with its progress, then its result', async () => {
-    const path = await server();
+    const { path } = await server();
     const progress: unknown[] = [];
     expect(await controlRequest(path, { op: 'echo', value: { a: 1 } }, (p) => progress.push(p))).toEqual({ a: 1 });
     expect(progress).toEqual(['working']);
   });
 
   it('answers bad JSON, an unknown op and a failing handler with an error, and keeps serving', async () => {
-    const path = await server();
+    const { path } = await server();
     expect(await raw(path, 'not json\n')).toEqual([expect.stringMatching(/^\{"error":"bad request: /)]);
     expect(await raw(path, '[1,2]\n')).toEqual(['{"error":"bad request: not an object"}']);
     await expect(controlRequest(path, { op: 'reboot' })).rejects.toThrow('unknown op "reboot"; known: echo, broken');
     await expect(controlRequest(path, { op: 'broken' })).rejects.toThrow('the handler failed');
     expect(await controlRequest(path, { op: 'echo', value: 2 })).toBe(2);
+  });
+
+  it('cuts a running request short when its client goes away', async () => {
+    const { path } = await server();
+    const reason = new Promise((resolve) => (aborted = resolve));
+    const socket = net.connect(path);
+    socket.setEncoding('utf8');
+    socket.once('connect', () => socket.write('{"op":"wait"}\n'));
+    await new Promise((resolve) => socket.once('data', resolve)); // the progress line: it runs
+    socket.destroy();
+    expect(await reason).toBe('the control client went away');
+  });
+
+  it('stopping the bridge cuts running requests short and tells their clients', async () => {
+    const { path, close } = await server();
+    const reason = new Promise((resolve) => (aborted = resolve));
+    let started: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const answer = expect(controlRequest(path, { op: 'wait' }, () => started())).rejects.toThrow('stopped: the bridge is stopping');
+    await running;
+    await close();
+    expect(await reason).toBe('the bridge is stopping');
+    await answer;
   });
 
   it('takes over a socket file left by a dead bridge, but never a live one', async () => {

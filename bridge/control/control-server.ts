@@ -7,6 +7,8 @@ export interface ControlReply {
   progress(value: unknown): void;
   done(value: unknown): void;
   fail(message: string): void;
+  /** Aborted when the client goes away before the answer, or the bridge stops: the handler ends early. */
+  signal: AbortSignal;
 }
 
 /** One per request type (as Aedes has one per packet type); `request` is the parsed JSON line. */
@@ -18,6 +20,9 @@ export type ControlHandler = (request: Record<string, unknown>, reply: ControlRe
  * `{"done": ...}` or `{"error": "..."}`. A bad request is answered, never fatal.
  */
 export async function startControlServer(path: string, handlers: Record<string, ControlHandler>, log: Logger): Promise<{ path: string; close(): Promise<void> }> {
+  // Requests still running: a stopping bridge cuts them short instead of waiting out a power
+  // action's timeouts (up to 90 s) with the connection open.
+  const running = new Set<{ abort: AbortController; socket: net.Socket }>();
   const server = net.createServer((socket) => {
     socket.setEncoding('utf8');
     socket.on('error', () => undefined);
@@ -46,7 +51,15 @@ export async function startControlServer(path: string, handlers: Record<string, 
         return;
       }
       let finished = false;
+      const entry = { abort: new AbortController(), socket };
+      running.add(entry);
+      // A killed client (Ctrl-C on `power`) must not leave its action running unseen.
+      socket.once('close', () => {
+        running.delete(entry);
+        if (!finished) entry.abort.abort('the control client went away');
+      });
       const reply: ControlReply = {
+        signal: entry.abort.signal,
         progress: (value) => !finished && send({ progress: value }),
         done: (value) => {
           if (finished) return;
@@ -73,7 +86,15 @@ export async function startControlServer(path: string, handlers: Record<string, 
     path,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        for (const r of running) r.abort.abort('the bridge is stopping');
+        // The handlers answer and end their connections at once; one that does not is not waited for.
+        const stragglers = setTimeout(() => {
+          for (const r of running) r.socket.destroy();
+        }, 2000);
+        server.close(() => {
+          clearTimeout(stragglers);
+          resolve();
+        });
         void unlink(path).catch(() => undefined);
       }),
   };

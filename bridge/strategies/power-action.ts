@@ -18,9 +18,40 @@ export interface PowerActionOptions {
   returnTimeoutMs?: number;
   /** After the last CONNACK: this long without a redelivered message ends the count (default 1000 ms). */
   settleMs?: number;
+  /**
+   * Ends the action where it stands (its client went away, the bridge is stopping): every wait
+   * returns at once and the timeline's last step says what was cut short and the power state.
+   */
+  signal?: AbortSignal;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Why a wait ended early: the signal's reason. */
+class Cancelled extends Error {}
+
+const cancelled = (signal: AbortSignal) => new Cancelled(typeof signal.reason === 'string' ? signal.reason : 'cancelled');
+
+/** Runs `arm(done)`, rejecting with Cancelled if `signal` aborts first; `disarm` always runs. */
+function abortable<T>(signal: AbortSignal | undefined, arm: (done: (value: T) => void) => () => void): Promise<T> {
+  if (signal?.aborted) return Promise.reject(cancelled(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      disarm();
+      reject(cancelled(signal as AbortSignal));
+    };
+    const disarm = arm((value) => {
+      signal?.removeEventListener('abort', onAbort);
+      disarm();
+      resolve(value);
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  abortable<void>(signal, (done) => {
+    const timer = setTimeout(done, ms);
+    return () => clearTimeout(timer);
+  });
 
 /**
  * A labgrid-style strategy: brings a board to "off", "on" or through a power cycle with its
@@ -46,6 +77,8 @@ export async function runPowerAction(name: string, board: DaemonBoard, action: P
   };
   const profile = options.profile ?? board.config.cutProfile;
   const timeline: Timeline = { board: name, action, ...(action !== 'on' && { profile }), startedAt: new Date().toISOString(), steps, ok: true };
+  const { signal } = options;
+  let switchedTo: 'off' | 'on' | undefined;
   try {
     const before = board.clients();
     // Switching on a board that is on changes nothing, so no HELLO would come: say so now
@@ -55,11 +88,13 @@ export async function runPowerAction(name: string, board: DaemonBoard, action: P
       timeline.ok = false;
       return timeline;
     }
-    if (action !== 'on') timeline.ok = (await cutPhase(board, before, profile, options, add, begin)) && timeline.ok;
-    if (action === 'cycle') await sleep(options.offMs ?? 1000);
-    if (action !== 'cut') timeline.ok = (await onPhase(board, before, options, add, begin)) && timeline.ok;
+    if (action !== 'on') timeline.ok = (await cutPhase(board, before, profile, options, add, begin, () => (switchedTo = 'off'))) && timeline.ok;
+    if (action === 'cycle') await sleep(options.offMs ?? 1000, signal);
+    if (action !== 'cut') timeline.ok = (await onPhase(board, before, options, add, begin, () => (switchedTo = 'on'))) && timeline.ok;
   } catch (error) {
-    add({ step: 'error', detail: (error as Error).message });
+    // A cancelled cycle is not completed on its own: power on would start a boot nobody watches.
+    const state = switchedTo === 'off' ? 'the board is left powered off' : switchedTo === 'on' ? 'the board is powered on' : 'its power was not switched';
+    add({ step: 'error', detail: error instanceof Cancelled ? `cancelled (${error.message}): ${state}` : (error as Error).message });
     timeline.ok = false;
   }
   return timeline;
@@ -67,7 +102,7 @@ export async function runPowerAction(name: string, board: DaemonBoard, action: P
 
 type Add = (s: Omit<TimelineStep, 'atMs'> & { at?: bigint }) => void;
 
-async function cutPhase(board: DaemonBoard, clients: BoardClient[], profile: CutProfile, options: PowerActionOptions, add: Add, begin: () => void): Promise<boolean> {
+async function cutPhase(board: DaemonBoard, clients: BoardClient[], profile: CutProfile, options: PowerActionOptions, add: Add, begin: () => void, switched: () => void): Promise<boolean> {
   const due = clients.filter((c) => c.will);
   const wills: ObservedMessage[] = [];
   let arrived: (() => void) | undefined;
@@ -83,6 +118,7 @@ async function cutPhase(board: DaemonBoard, clients: BoardClient[], profile: Cut
   try {
     begin();
     await board.power.off();
+    switched();
     add({ step: 'cut', detail: `power off (${board.power.description})` });
     add({ step: 'link-lost', detail: 'the bridge was told at once (it cut the power)' });
     board.cut(profile);
@@ -96,7 +132,7 @@ async function cutPhase(board: DaemonBoard, clients: BoardClient[], profile: Cut
           return;
         }
         const limit = options.willTimeoutMs ?? (profile === 'silent' ? 1.5 * c.keepalive * 1000 + 5000 : 10_000);
-        const found = await waitFor(() => wills.find((m) => m.topic === will.topic && !taken.has(m)), (wake) => (arrived = chain(arrived, wake)), limit);
+        const found = await waitFor(() => wills.find((m) => m.topic === will.topic && !taken.has(m)), (wake) => (arrived = chain(arrived, wake)), limit, options.signal);
         if (!found) {
           ok = false;
           add({ step: 'will-missing', detail: `client ${c.clientId}: no will on ${will.topic} within ${limit} ms`, clientId: c.clientId });
@@ -114,7 +150,7 @@ async function cutPhase(board: DaemonBoard, clients: BoardClient[], profile: Cut
   }
 }
 
-async function onPhase(board: DaemonBoard, before: BoardClient[], options: PowerActionOptions, add: Add, begin: () => void): Promise<boolean> {
+async function onPhase(board: DaemonBoard, before: BoardClient[], options: PowerActionOptions, add: Add, begin: () => void, switched: () => void): Promise<boolean> {
   const limit = options.returnTimeoutMs ?? 90_000;
   const settleMs = options.settleMs ?? 1000;
   const expected = new Set(before.map((c) => c.clientId));
@@ -150,17 +186,18 @@ async function onPhase(board: DaemonBoard, before: BoardClient[], options: Power
   try {
     begin();
     await board.power.on();
+    switched();
     add({ step: 'power-on', detail: `power on (${board.power.description})` });
     const start = Date.now();
     const allBack = () => helloSeen && [...expected].every((id) => back.has(id)) && (expected.size > 0 || back.size > 0);
-    while (!allBack() && Date.now() - start < limit) await waitFor(() => (allBack() ? true : undefined), (w) => (wake = w), limit - (Date.now() - start));
+    while (!allBack() && Date.now() - start < limit) await waitFor(() => (allBack() ? true : undefined), (w) => (wake = w), limit - (Date.now() - start), options.signal);
     if (!allBack()) {
       const missing = [...expected].filter((id) => !back.has(id));
       add({ step: 'error', detail: helloSeen ? `within ${limit} ms, not connected again: ${missing.join(', ') || 'no client at all'}` : `no HELLO within ${limit} ms: did the board boot?` });
       return false;
     }
     // Redelivery has no end marker: counted until the session has been quiet for settleMs.
-    while (Date.now() - lastActivity < settleMs) await sleep(settleMs - (Date.now() - lastActivity));
+    while (Date.now() - lastActivity < settleMs) await sleep(settleMs - (Date.now() - lastActivity), options.signal);
     for (const id of back) add({ step: 'redelivered', detail: `client ${id}: ${redelivered.get(id) ?? 0} QoS 1/2 messages kept for its session`, clientId: id, count: redelivered.get(id) ?? 0 });
     return true;
   } finally {
@@ -173,18 +210,25 @@ const chain = (a: (() => void) | undefined, b: () => void) => () => {
   b();
 };
 
-/** Resolves with `check()`'s first defined value, re-checked whenever `onWake`'s callback runs; undefined after `ms`. */
-function waitFor<T>(check: () => T | undefined, onWake: (wake: () => void) => void, ms: number): Promise<T | undefined> {
+/**
+ * Resolves with `check()`'s first defined value, re-checked whenever `onWake`'s callback runs;
+ * undefined after `ms`; rejects with Cancelled when `signal` aborts.
+ */
+function waitFor<T>(check: () => T | undefined, onWake: (wake: () => void) => void, ms: number, signal?: AbortSignal): Promise<T | undefined> {
   const now = check();
   if (now !== undefined) return Promise.resolve(now);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(check()), Math.max(0, ms));
+  return abortable<T | undefined>(signal, (done) => {
+    let live = true;
+    const timer = setTimeout(() => done(check()), Math.max(0, ms));
     onWake(() => {
+      if (!live) return;
       const v = check();
-      if (v === undefined) return;
-      clearTimeout(timer);
-      resolve(v);
+      if (v !== undefined) done(v);
     });
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
   });
 }
 

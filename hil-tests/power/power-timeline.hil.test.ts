@@ -84,6 +84,16 @@ describeNeeding(['app-choice', 'power'], 'power timelines', () => {
     expect(t.steps.find((s) => s.step === 'redelivered')?.count).toBe(0);
   });
 
+  it('cancelled while off (its client went away): ends at once, saying the board is left off', async () => {
+    const { dut } = await benchWithClient();
+    const stop = new AbortController();
+    const t = await runPowerAction('dut', dut, 'cycle', { profile: 'rst', offMs: 120_000, signal: stop.signal }, (s) => s.step === 'will' && stop.abort('the control client went away'));
+    expect(t.ok).toBe(false);
+    expect(names(t.steps)).toEqual(['cut', 'link-lost', 'broker-dropped', 'will', 'error']);
+    expect(t.steps[4].detail).toBe('cancelled (the control client went away): the board is left powered off');
+    expect(await dut.power.state()).toBe('off');
+  });
+
   it('silent with keep-alive 0 says no will will come, instead of waiting for one', async () => {
     const quiet = tsApp(({ mqtt: m }) => {
       const c = new m.MqttClient('tcp://iot.example.com', 'no-keepalive');
