@@ -3,7 +3,7 @@ import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startTestBroker, type TestBroker } from './support/test-broker.js';
-import { findExecutable } from './support/find-executable.js';
+import { findExecutable } from '../bridge/broker/mosquitto/find-executable.js';
 import { startListenBench, type ListenBench } from './support/listen-bench.js';
 import { connected } from './support/bridge-bench.js';
 

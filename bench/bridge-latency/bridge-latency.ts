@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMosquitto } from '../../hil-tests/support/mosquitto.js';
+import { startMosquitto } from '../../bridge/broker/mosquitto/local-mosquitto.js';
 import { probe } from './mqtt-probe.js';
 import { paths } from './paths.js';
 

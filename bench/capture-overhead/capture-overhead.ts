@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { percentile } from '../../bridge/campaign/percentiles.js';
-import { startMosquitto } from '../../hil-tests/support/mosquitto.js';
+import { startMosquitto } from '../../bridge/broker/mosquitto/local-mosquitto.js';
 import { startCountingSub } from './counting-sub.js';
 import { createResidence, medianOfRuns, type PieceStats } from './residence.js';
 import { runLoad, type LoadResult } from './run-load.js';

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Mosquitto } from '../../hil-tests/support/mosquitto.js';
+import type { Mosquitto } from '../../bridge/broker/mosquitto/local-mosquitto.js';
 
 export interface CountingSub {
   /** hrtime (ns) when the n-th message's line reached this process. */

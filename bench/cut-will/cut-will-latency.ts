@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
-import { startMosquitto } from '../../hil-tests/support/mosquitto.js';
+import { startMosquitto } from '../../bridge/broker/mosquitto/local-mosquitto.js';
 import { createLogger } from '../../bridge/log.js';
 import { runPowerAction } from '../../bridge/strategies/power-action.js';
 import type { CutProfile } from '../../bridge/session/cut-profile.js';

@@ -1,4 +1,4 @@
-import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
+import { startCampaignBroker } from './campaign-broker.js';
 import type { Logger } from '../log.js';
 import type { CutProfile } from '../session/cut-profile.js';
 import { runPowerAction } from '../strategies/power-action.js';
@@ -15,7 +15,7 @@ export interface ChaosOptions {
   seed: number;
   /** Chosen from at random per cut (seeded). */
   profiles: CutProfile[];
-  /** A broker URL, or undefined for an embedded one. */
+  /** A broker URL, or undefined for one of its own (campaign-broker.ts). */
   broker?: string;
   /** Board uptime before each cut, ms, drawn uniformly from this range. */
   uptimeMs: [number, number];
@@ -63,12 +63,9 @@ export async function runChaos(options: ChaosOptions, logger: Logger, onCut: (do
   const cleanups: (() => Promise<unknown> | void)[] = [];
   const cuts: ChaosCut[] = [];
   try {
-    let embedded: EmbeddedBroker | undefined;
-    if (!options.broker) {
-      embedded = await startEmbeddedBroker();
-      cleanups.unshift(() => embedded?.close());
-    }
-    const brokerUrl = options.broker ?? (embedded as EmbeddedBroker).url;
+    const own = options.broker === undefined ? await startCampaignBroker() : undefined;
+    if (own) cleanups.unshift(() => own.stop());
+    const brokerUrl = options.broker ?? (own as NonNullable<typeof own>).url;
     const rig = await startVirtualRig({ brokerUrl, boardId: 'chaos-dl7450', logger, app: chaosApp(ledger, state, names, { window: 10, intervalMs: options.intervalMs }) });
     cleanups.unshift(() => rig.stop());
     const { dut, board } = rig;
@@ -113,7 +110,7 @@ export async function runChaos(options: ChaosOptions, logger: Logger, onCut: (do
       seed: options.seed,
       cuts: options.cuts,
       profiles: options.profiles,
-      broker: options.broker ?? 'embedded',
+      broker: options.broker ?? (own as NonNullable<typeof own>).description,
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       boots: state.boot,

@@ -4,6 +4,7 @@ import { logLevelOption } from './log-level-option.js';
 import { parseBrokerUrl } from '../broker/broker-url.js';
 import { DEFAULT_CHAOS, runChaos } from '../campaign/run-chaos.js';
 import { formatChaosReport } from '../campaign/chaos-report.js';
+import { campaignBrokerChoice } from '../campaign/campaign-broker.js';
 import { createLogger } from '../log.js';
 import { CUT_PROFILES, type CutProfile } from '../session/cut-profile.js';
 import { parseNumberOption } from './parse-number.js';
@@ -23,7 +24,8 @@ QoS 0 losses are counted, not failed. The same seed gives the same cuts.
   --seed S          the campaign's seed (default: random, printed)
   --profiles LIST   cut profiles to draw from, e.g. rst,fin (default rst,fin; silent waits 1.5 x
                     keep_alive per cut)
-  --broker URL      a broker (tcp://127.0.0.1:1883); default: an embedded one
+  --broker URL      a broker (tcp://127.0.0.1:1883); default: a Mosquitto of its own when
+                    installed, else the embedded Aedes
   --uptime A-B      board uptime before each cut, ms (default ${DEFAULT_CHAOS.uptimeMs.join('-')})
   --off A-B         time without power, ms (default ${DEFAULT_CHAOS.offMs.join('-')})
   --report FILE     the JSON report (default chaos-<seed>.json)
@@ -71,7 +73,12 @@ export async function chaosCommand(argv: string[]): Promise<number> {
   const logger = createLogger(logLevelOption(values['log-level'], 'error'));
   process.stdout.write(`chaos: ${cuts} cuts, seed ${seed} (replay with --seed ${seed}), profiles ${profiles.join(',')}\n`);
   if (values.broker === undefined) {
-    process.stdout.write('broker: embedded Aedes, which sends a QoS 2 PUBLISH again after the PUBREC across reconnects; for a verdict on the board, give --broker (e.g. a Mosquitto)\n');
+    const own = campaignBrokerChoice();
+    process.stdout.write(
+      own.mosquitto
+        ? `broker: ${own.description}, started for this run\n`
+        : 'broker: embedded Aedes (mosquitto is not installed), which sends a QoS 2 PUBLISH again after the PUBREC across reconnects; for a verdict on the board, install mosquitto or give --broker\n',
+    );
   }
   const progress = createProgress(cuts, 'cuts');
   let failedCuts = 0;

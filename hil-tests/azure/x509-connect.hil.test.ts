@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeNeeding } from '../support/board-target.js';
 import { startDl7450Bench, type Dl7450Bench } from '../support/dl7450-bench.js';
 import { collected } from '../support/collected.js';
-import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
+import { startMosquitto, type Mosquitto } from '../../bridge/broker/mosquitto/local-mosquitto.js';
 import { createTestPki, type TestIdentity, type TestPki } from '../support/test-pki.js';
 import { tsApp, type BoardApp } from '../../drivers/boards/apps/board-app.js';
 

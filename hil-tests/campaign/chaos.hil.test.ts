@@ -49,6 +49,27 @@ describeNeeding(['app-choice', 'power'], 'chaos campaigns', () => {
     expect([a.passed, b.passed, c.passed]).toEqual([true, true, true]);
   });
 
+  it('with no --broker, runs against a Mosquitto of its own when there is one, and passes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dl7450-chaos-own-'));
+    try {
+      const report = join(dir, 'report.json');
+      const p = startCli(['chaos', '--cuts', '3', '--seed', '5', '--report', report]);
+      const exit = await p.exited;
+      const json = JSON.parse(await readFile(report, 'utf8')) as ChaosReport;
+      if (broker.kind === 'mosquitto') {
+        expect(p.text()).toMatch(/^broker: own Mosquitto \(.*mosquitto\), on a free 127\.0\.0\.1 port, started for this run$/m);
+        expect(json.broker).toMatch(/^own Mosquitto/);
+        expect(exit, p.text()).toBe(0);
+        expect(json.passed).toBe(true);
+      } else {
+        expect(p.text()).toMatch(/^broker: embedded Aedes \(mosquitto is not installed\)/m);
+        expect(json.broker).toBe('embedded Aedes');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('dl7450-bridge chaos prints the table and writes the JSON report; bad options exit 2', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dl7450-chaos-cli-'));
     try {

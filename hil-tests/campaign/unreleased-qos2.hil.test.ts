@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import mqtt from 'mqtt';
 import mqttPacket, { type Packet } from 'mqtt-packet';
-import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
+import { startMosquitto, type Mosquitto } from '../../bridge/broker/mosquitto/local-mosquitto.js';
 import { connected } from '../support/bridge-bench.js';
 import { collected } from '../support/collected.js';
 

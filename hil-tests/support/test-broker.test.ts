@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import mqtt, { type IClientOptions } from 'mqtt';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { findMosquitto } from './mosquitto.js';
+import { findMosquitto } from '../../bridge/broker/mosquitto/local-mosquitto.js';
 import { FALLBACK_NOTICE, startTestBroker, type TestBroker } from './test-broker.js';
 
 const MISSING = '/nonexistent/mosquitto';

@@ -1,7 +1,7 @@
 import type { AuthenticateError, AuthErrorCode } from 'aedes';
 import { startEmbeddedBroker } from '../../bridge/broker/embedded-broker.js';
-import { createLogCapture } from './log-capture.js';
-import { findMosquitto, startMosquitto, type MosquittoOptions } from './mosquitto.js';
+import { createLogCapture } from '../../bridge/broker/mosquitto/log-capture.js';
+import { findMosquitto, startMosquitto, type MosquittoOptions } from '../../bridge/broker/mosquitto/local-mosquitto.js';
 import type { TestBroker, TestBrokerOptions } from './test-broker-types.js';
 
 export type { TestBroker, TestBrokerOptions } from './test-broker-types.js';

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import mqtt from 'mqtt';
 import { filter, firstValueFrom } from 'rxjs';
 import { Reason } from '../../streams/link/protocol.js';
-import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
+import { startMosquitto, type Mosquitto } from '../../bridge/broker/mosquitto/local-mosquitto.js';
 import { createTestPki, type TestPki } from '../support/test-pki.js';
 import { startDl7450Bench, type Dl7450Bench } from '../support/dl7450-bench.js';
 import { recordClient } from '../support/sdk-recorder.js';

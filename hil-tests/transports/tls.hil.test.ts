@@ -4,7 +4,7 @@ import { filter, firstValueFrom } from 'rxjs';
 import { Reason } from '../../streams/link/protocol.js';
 import type { BoardEvent } from '../../drivers/boards/board-events.js';
 import { connected, startBridgeBench, type BridgeBench } from '../support/bridge-bench.js';
-import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
+import { startMosquitto, type Mosquitto } from '../../bridge/broker/mosquitto/local-mosquitto.js';
 import { createTestPki, type TestPki } from '../support/test-pki.js';
 
 // Virtual board -> pty -> the bridge daemon -> TLS -> a real Mosquitto with TLS listeners, with

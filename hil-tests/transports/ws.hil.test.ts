@@ -11,7 +11,7 @@ import { Reason } from '../../streams/link/protocol.js';
 import { LinkConnectionError } from '../../drivers/boards/link-connection-error.js';
 import { connected, startBridgeBench, type BridgeBench } from '../support/bridge-bench.js';
 import { collected } from '../support/collected.js';
-import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
+import { startMosquitto, type Mosquitto } from '../../bridge/broker/mosquitto/local-mosquitto.js';
 import { createTestPki, type TestPki } from '../support/test-pki.js';
 
 // MQTT over WebSocket against a real Mosquitto: a `protocol websockets` listener, plain and

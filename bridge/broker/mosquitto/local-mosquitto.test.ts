@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findExecutable } from './find-executable.js';
-import { startMosquitto, type Mosquitto } from './mosquitto.js';
+import { startMosquitto, type Mosquitto } from './local-mosquitto.js';
 import { mosquittoPasswordHash, writePasswordFile } from './mosquitto-passwords.js';
 
 // CI installs mosquitto (.ci/run); this suite is about driving the real one.

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { once } from 'node:events';
 import { afterEach, expect, it, vi } from 'vitest';
-import { startMosquitto } from './mosquitto.js';
+import { startMosquitto } from './local-mosquitto.js';
 
 // The free port is only probed, not reserved: make the first probe return a port already taken,
 // as if another process had grabbed it in between.

@@ -6,9 +6,9 @@ import { findExecutable, isExecutable } from './find-executable.js';
 import { findFreePort } from './free-port.js';
 import { writePasswordFile } from './mosquitto-passwords.js';
 import { createLogCapture } from './log-capture.js';
-import type { TestBroker, TestBrokerOptions } from './test-broker-types.js';
+import type { LocalBroker, LocalBrokerOptions } from './local-broker.js';
 
-export interface MosquittoOptions extends TestBrokerOptions {
+export interface MosquittoOptions extends LocalBrokerOptions {
   /** The mosquitto binary; default: found on PATH or in /usr/sbin. */
   binary?: string;
   /** Safety net only: startup normally ends on mosquitto's own "running" log line. */
@@ -20,7 +20,7 @@ export interface MosquittoOptions extends TestBrokerOptions {
   listeners?: Record<string, string[]>;
 }
 
-export interface Mosquitto extends TestBroker {
+export interface Mosquitto extends LocalBroker {
   kind: 'mosquitto';
   /** The temporary directory with mosquitto.conf (and passwd, acl); removed by stop(). */
   dir: string;
@@ -32,7 +32,7 @@ const HOST = '127.0.0.1';
 const PORT_ATTEMPTS = 5;
 const STOP_GRACE_MS = 5_000;
 
-// A test run that dies without stop() must not leave brokers behind.
+// A process (test run, campaign) that dies without stop() must not leave brokers behind.
 const running = new Set<ChildProcess>();
 process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
 
