@@ -68,6 +68,8 @@ export async function chaosCommand(argv: string[]): Promise<number> {
       throw new UsageError(`--broker: ${(error as Error).message}`);
     }
   }
+  const uptimeMs = range('uptime', values.uptime, DEFAULT_CHAOS.uptimeMs);
+  const offMs = range('off', values.off, DEFAULT_CHAOS.offMs);
   const report = values.report ?? `chaos-${seed}.json`;
   // Every cut takes a link down, a warning in a bridge's log but expected here.
   const logger = createLogger(logLevelOption(values['log-level'], 'error'));
@@ -89,8 +91,8 @@ export async function chaosCommand(argv: string[]): Promise<number> {
       seed,
       profiles,
       broker: values.broker?.replace(/^tcp:/, 'mqtt:'),
-      uptimeMs: range('uptime', values.uptime, DEFAULT_CHAOS.uptimeMs),
-      offMs: range('off', values.off, DEFAULT_CHAOS.offMs),
+      uptimeMs,
+      offMs,
     },
     logger,
     (done, cut) => {

@@ -90,6 +90,7 @@ describeNeeding(['app-choice', 'power'], 'chaos campaigns', () => {
         const bad = startCli(['chaos', ...args]);
         expect(await bad.exited).toBe(2);
         expect(bad.text()).toMatch(message);
+        expect(bad.text()).not.toMatch(/^chaos: /m); // refused before anything starts
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
