@@ -98,7 +98,7 @@ describe('hostile input ends that session only', () => {
     expect(await will).toBe('hostile/garbage=dead');
     const lines = warnings(bench).filter((l) => l.msg === 'connection closed');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ conn: 0, detail: expect.stringMatching(/malformed MQTT from the board: .*QoS/) });
+    expect(lines[0]).toMatchObject({ conn: 0, reason: 'protocol_error', code: 5, detail: expect.stringMatching(/malformed MQTT from the board: .*QoS/) });
     expect(String(lines[0].board)).toMatch(/^tcp@127\.0\.0\.1:\d+$/);
     await neighbour.publishAsync('hostile/alive', 'yes', { qos: 1 });
   });

@@ -1,7 +1,7 @@
 import type { Subject, Subscription } from 'rxjs';
 import type { Packet } from 'mqtt-packet';
 import { createOnePacketParser, type ProtocolVersion } from '../../streams/mqtt/mqtt-parse.js';
-import { Reason } from '../../streams/link/protocol.js';
+import { Reason, reasonName } from '../../streams/link/protocol.js';
 import type { TlsMaterial } from '../../streams/link/tls-items.js';
 import { createBrokerLink, type BrokerLink } from './broker-link.js';
 import { createBrokerReadGate } from './broker-read-gate.js';
@@ -150,7 +150,7 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
   /** Ends this connection: broker dropped without DISCONNECT (its will fires), board told. */
   function fail(reason: number, text: string): void {
     if (done) return;
-    log.warn({ reason, detail: text }, 'connection closed');
+    log.warn({ ...reasonFields(reason), detail: text }, 'connection closed');
     host.emit({ type: 'protocol-error', connId, detail: text });
     end(text);
     host.ended(reason, text);
@@ -177,7 +177,7 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
         const failure = error as BrokerFailure;
         if (done) return;
         done = true;
-        log.warn({ url: requestedUrl, reason: failure.reason, detail: failure.message }, 'broker connection failed');
+        log.warn({ url: requestedUrl, ...reasonFields(failure.reason), detail: failure.message }, 'broker connection failed');
         throw failure;
       }
       if (done) {
@@ -227,7 +227,7 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
         if (done) return;
         end(c.detail);
         if (c.reason === undefined) log.info({ detail: c.detail }, 'broker closed the connection');
-        else log.warn({ reason: c.reason, detail: c.detail }, 'broker connection failed');
+        else log.warn({ ...reasonFields(c.reason), detail: c.detail }, 'broker connection failed');
         host.ended(c.reason ?? Reason.BROKER_CLOSED, c.detail);
       });
       log.info({ url: connected.url }, 'broker connection open');
@@ -321,4 +321,9 @@ export function withWritesHeld(connections: Iterable<BoardConnection>, run: () =
   } finally {
     for (const c of held) c.releaseWrites();
   }
+}
+
+/** A log line's reason: its name for people, its wire code for tools (CLOSED / OPEN_FAILED). */
+function reasonFields(code: number | undefined): { reason?: string; code?: number } {
+  return code === undefined ? {} : { reason: reasonName(code), code };
 }
