@@ -17,7 +17,10 @@ export interface ChaosCut {
 /** The JSON report of a campaign (chaos --report). */
 export interface ChaosReport {
   seed: number;
+  /** Cuts made: fewer than asked for when the campaign was interrupted. */
   cuts: number;
+  /** Set when it was stopped early (Ctrl-C): the verdict covers the cuts made. */
+  interrupted?: { requestedCuts: number };
   profiles: CutProfile[];
   broker: string;
   startedAt: string;
@@ -38,6 +41,7 @@ const ms = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(1)} 
 /** The summary table chaos prints at the end. */
 export function formatChaosReport(r: ChaosReport): string {
   const lines = [
+    ...(r.interrupted ? [`INTERRUPTED after ${r.cuts} of ${r.interrupted.requestedCuts} cuts: the verdict below covers those.`, ''] : []),
     `chaos: ${r.cuts} cuts (seed ${r.seed}, profiles ${r.profiles.join(', ')}), ${r.boots} boots, ${(r.durationMs / 1000).toFixed(1)} s, broker ${r.broker}`,
     '',
     `${'direction'.padEnd(16)} qos${['sent', 'acked', 'arrived', 'lost', 'dups', 'dropped'].map((h) => h.padStart(8)).join('')}`,

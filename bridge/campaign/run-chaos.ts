@@ -25,6 +25,8 @@ export interface ChaosOptions {
   intervalMs: number;
   /** After the last cut: how long everything acknowledged has to arrive. */
   drainMs: number;
+  /** Ends the campaign after the cut under way (Ctrl-C): it drains and reports as after the last. */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_CHAOS: Omit<ChaosOptions, 'cuts' | 'seed'> = {
@@ -84,11 +86,12 @@ export async function runChaos(options: ChaosOptions, logger: Logger, onCut: (do
     if (!(await until(() => subscribed, 30_000))) throw new Error('the board\'s app did not connect and subscribe through the bridge within 30 s');
     backend.startPublishing();
 
-    for (let i = 1; i <= options.cuts; i++) {
+    for (let i = 1; i <= options.cuts && !options.signal?.aborted; i++) {
       const uptimeMs = between(options.uptimeMs);
       const offMs = between(options.offMs);
       const profile = options.profiles[Math.floor(random() * options.profiles.length)];
       await sleep(uptimeMs);
+      if (options.signal?.aborted) break;
       const timeline = await runPowerAction('dut', dut, 'cycle', { profile, offMs, settleMs: 0, willTimeoutMs: 10_000, returnTimeoutMs: 30_000 });
       const will = timeline.steps.find((s) => s.step === 'will');
       const cut: ChaosCut = { cut: i, uptimeMs, offMs, profile, ok: timeline.ok, ...(will && { willMs: will.atMs }), steps: timeline.steps.map((s) => `${s.step} +${s.atMs.toFixed(2)}ms ${s.detail}`) };
@@ -108,7 +111,8 @@ export async function runChaos(options: ChaosOptions, logger: Logger, onCut: (do
     const willMs = cuts.map((c) => c.willMs).filter((x): x is number => x !== undefined);
     return {
       seed: options.seed,
-      cuts: options.cuts,
+      cuts: cuts.length,
+      ...(cuts.length < options.cuts && { interrupted: { requestedCuts: options.cuts } }),
       profiles: options.profiles,
       broker: options.broker ?? (own as NonNullable<typeof own>).description,
       startedAt: new Date(started).toISOString(),

@@ -10,6 +10,7 @@ import { CUT_PROFILES, type CutProfile } from '../session/cut-profile.js';
 import { parseNumberOption } from './parse-number.js';
 import { createProgress } from './progress.js';
 import { UsageError } from './usage-error.js';
+import { INTERRUPTED_EXIT, interruptible } from './interrupt.js';
 
 export const chaosHelp = `dl7450-bridge chaos --cuts N [--seed S] [options]
 
@@ -31,7 +32,10 @@ QoS 0 losses are counted, not failed. The same seed gives the same cuts.
   --report FILE     the JSON report (default chaos-<seed>.json)
   --log-level L     the bridge's log on stderr (default error: every cut is a link-down warning)
 
-Exit codes: 0 passed, 1 a guarantee was broken (see the report), 2 bad options.`;
+Ctrl-C ends it after the cut under way, with the drain and the report as usual (exit 130);
+a second Ctrl-C quits at once.
+
+Exit codes: 0 passed, 1 a guarantee was broken (see the report), 2 bad options, 130 interrupted.`;
 
 function range(name: string, raw: string | undefined, fallback: [number, number]): [number, number] {
   if (raw === undefined) return fallback;
@@ -84,8 +88,10 @@ export async function chaosCommand(argv: string[]): Promise<number> {
   }
   const progress = createProgress(cuts, 'cuts');
   let failedCuts = 0;
+  const interrupt = interruptible('finishing the cut under way, then the drain and the report');
   const result = await runChaos(
     {
+      signal: interrupt.signal,
       ...DEFAULT_CHAOS,
       cuts,
       seed,
@@ -100,8 +106,10 @@ export async function chaosCommand(argv: string[]): Promise<number> {
       progress.update(done, `cut ${done}: ${cut.profile}${cut.willMs === undefined ? '' : `, will +${cut.willMs.toFixed(1)} ms`}${failedCuts ? `, ${failedCuts} failed` : ''}`);
     },
   );
+  interrupt.dispose();
   progress.finish();
   await writeFile(report, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${formatChaosReport(result)}\n\nreport: ${report}\n`);
+  if (result.interrupted) return INTERRUPTED_EXIT;
   return result.passed ? 0 : 1;
 }

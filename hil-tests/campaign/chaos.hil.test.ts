@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readFile, rm, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { startTestBroker, type TestBroker } from '../support/test-broker.js';
 import { describeNeeding } from '../support/board-target.js';
-import { startCli } from '../sim/cli-process.js';
+import { startCli, takeLine } from '../sim/cli-process.js';
 import { DEFAULT_CHAOS, runChaos } from '../../bridge/campaign/run-chaos.js';
 import type { ChaosReport } from '../../bridge/campaign/chaos-report.js';
 import { createLogger } from '../../bridge/log.js';
@@ -65,6 +65,29 @@ describeNeeding(['app-choice', 'power'], 'chaos campaigns', () => {
         expect(p.text()).toMatch(/^broker: embedded Aedes \(mosquitto is not installed\)/m);
         expect(json.broker).toBe('embedded Aedes');
       }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('Ctrl-C ends it early with the report of the cuts made, and leaves nothing behind', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dl7450-chaos-int-'));
+    try {
+      const report = join(dir, 'report.json');
+      const scratch = join(dir, 'tmp');
+      await mkdir(scratch);
+      const p = startCli(['chaos', '--cuts', '1000', '--seed', '4', '--report', report], { ...process.env, TMPDIR: scratch });
+      await takeLine(p, /^broker: /);
+      p.signal('SIGINT');
+      expect(await p.exited, p.text()).toBe(130);
+      expect(p.text()).toMatch(/^\[stderr\] SIGINT: finishing the cut under way, then the drain and the report/m);
+      expect(p.text()).toMatch(/^INTERRUPTED after \d+ of 1000 cuts: the verdict below covers those\.$/m);
+      const json = JSON.parse(await readFile(report, 'utf8')) as ChaosReport;
+      expect(json.interrupted).toEqual({ requestedCuts: 1000 });
+      expect(json.cuts).toBeLessThan(1000);
+      expect(json.cutLog).toHaveLength(json.cuts);
+      // tsx keeps its compile cache there too
+      expect((await readdir(scratch)).filter((f) => f.startsWith('dl7450-'))).toEqual([]); // rig and broker folders removed
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
