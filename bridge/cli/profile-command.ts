@@ -20,6 +20,7 @@ import { parseNumberOption } from './parse-number.js';
 import { parseDurationMs } from './parse-duration.js';
 import { createProgress } from './progress.js';
 import { UsageError } from './usage-error.js';
+import { INTERRUPTED_EXIT, interruptible } from './interrupt.js';
 
 export const profileHelp = `dl7450-bridge profile [--rate N] [--size B[,B...]] [--qos 0|1|2] [--direction up|down|both]
                       [--duration T] [--broker URL] [--out DIR]
@@ -51,7 +52,9 @@ board, serial in, bridge in, broker, bridge out, serial out — and writes to DI
   --log-level L     the bridge's log on stderr (default warn)
 
 Latency is measured from the time each message was scheduled, so a stall counts against every
-message it held up (no coordinated omission). Exit codes: 0 done, 1 failed, 2 bad options.`;
+message it held up (no coordinated omission). Ctrl-C ends the schedule early: the messages sent
+so far are drained and reported as usual (exit 130); a second Ctrl-C quits at once.
+Exit codes: 0 done, 1 failed, 2 bad options, 130 interrupted.`;
 
 function workloadFrom(values: Record<string, string | boolean | undefined>): TraceWorkload {
   const str = (k: string) => values[k] as string | undefined;
@@ -125,9 +128,15 @@ export async function profileCommand(argv: string[]): Promise<number> {
     if (sent === 1) bar = createProgress(total, 'profile');
     bar.update(sent);
   };
-  const run = echo
-    ? await runEchoProfile({ config: await benchConfig(values), board: values.board, prefix: values['echo-prefix'] ?? 'dl7450/echo', workload, logger, progress })
-    : await runProfile({ workload, brokerUrl: values.broker?.replace(/^tcp:/, 'mqtt:'), captureSecrets: values['capture-secrets'] ?? false, logger, progress });
+  const config = echo ? await benchConfig(values) : undefined;
+  const interrupt = interruptible('ending the schedule; the messages sent are drained and reported');
+  const { signal } = interrupt;
+  const w = workload;
+  process.stdout.write(`profile: ${w.rate} msg/s ${w.direction}, QoS ${w.qos}, ${w.sizes.join('/')} B, ${w.durationMs} ms; files in ${dir}\n`);
+  const run = config
+    ? await runEchoProfile({ config, board: values.board, prefix: values['echo-prefix'] ?? 'dl7450/echo', workload, logger, progress, signal })
+    : await runProfile({ workload, brokerUrl: values.broker?.replace(/^tcp:/, 'mqtt:'), captureSecrets: values['capture-secrets'] ?? false, logger, progress, signal });
+  interrupt.dispose();
   bar.finish();
   const header = run.records[0] as TraceHeader;
   const sameClock = header.clock.source === 'same-clock' ? '; same clock: a virtual board' : '';
@@ -138,9 +147,9 @@ export async function profileCommand(argv: string[]): Promise<number> {
   await writeFile(paths.csv, percentilesCsv(histograms));
   const pcapPackets = await writePcapngFile(paths.pcapng, run.records, BigInt(header.t0EpochNs));
   await writeFile(paths.html, renderHtmlReport(run.records, { title: `profile ${header.startedAt}`, histograms }));
-  const w = workload;
   process.stdout.write(
     [
+      ...(run.interrupted ? [`INTERRUPTED: the schedule was ended early; ${run.sent} messages sent, all reported below`] : []),
       `workload: ${w.rate} msg/s ${w.direction}, QoS ${w.qos}, ${w.sizes.join('/')} B, ${w.durationMs} ms`,
       clock,
       `messages: ${run.sent} sent, ${run.received} received, ${run.lost} lost; MQTT flows left open: ${run.unclosed}`,
@@ -154,5 +163,6 @@ export async function profileCommand(argv: string[]): Promise<number> {
       '',
     ].join('\n'),
   );
+  if (run.interrupted) return INTERRUPTED_EXIT;
   return run.lost > 0 ? 1 : 0;
 }

@@ -94,6 +94,18 @@ describe('runOpenLoop (fake timers)', () => {
     expect(sent).toEqual([0, 1, 2]);
   });
 
+  it('an abort from inside send() stops a catch-up burst at once', async () => {
+    const controller = new AbortController();
+    const sent: number[] = [];
+    let clock = 0n;
+    // The clock jumps 50 ms at once: five messages are due in one tick.
+    const done = runOpenLoop({ ratePerSecond: 100, durationMs: 1000, now: () => clock, signal: controller.signal, send: (seq) => (sent.push(seq), seq === 2 && controller.abort()) });
+    clock = 50n * MS;
+    await vi.advanceTimersByTimeAsync(20);
+    expect(await done).toBe(3);
+    expect(sent).toEqual([0, 1, 2]);
+  });
+
   it('sends nothing when aborted before it starts', async () => {
     const controller = new AbortController();
     controller.abort();

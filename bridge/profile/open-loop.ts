@@ -28,6 +28,7 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<number> {
       while (seq < total && seq * periodNs <= elapsed) {
         options.send(seq, start + BigInt(Math.round(seq * periodNs)));
         seq++;
+        if (options.signal?.aborted) return resolve(seq); // a catch-up burst stops too
       }
       if (seq >= total) return resolve(seq);
       const waitMs = (seq * periodNs - Number(now() - start)) / 1e6;

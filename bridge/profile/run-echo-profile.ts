@@ -24,6 +24,8 @@ export interface EchoProfileOptions {
   drainMs?: number;
   logger: Logger;
   progress?(sent: number, total: number): void;
+  /** Ends the schedule early (Ctrl-C): what was sent is drained and reported as usual. */
+  signal?: AbortSignal;
 }
 
 const sizeOf = (sizes: number[], seq: number) => sizes[seq % sizes.length];
@@ -81,6 +83,7 @@ export async function runEchoProfile(options: EchoProfileOptions): Promise<Profi
     await runOpenLoop({
       ratePerSecond: workload.rate,
       durationMs: workload.durationMs,
+      signal: options.signal,
       send: (seq, due) => {
         intended.set(seq, due);
         sent.set(seq, command(seq, due, sizeOf(workload.sizes, seq)));
@@ -88,7 +91,7 @@ export async function runEchoProfile(options: EchoProfileOptions): Promise<Profi
       },
     });
     const drainDeadline = Date.now() + (options.drainMs ?? 5000);
-    while (received.size < total && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 20));
+    while (received.size < intended.size && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 50)); // the last acknowledgements, so their flows close
     captureSub.unsubscribe();
     const sizes = new Map([...intended.keys()].map((seq) => [seq, sizeOf(workload.sizes, seq)]));
@@ -106,7 +109,7 @@ export async function runEchoProfile(options: EchoProfileOptions): Promise<Profi
       messages,
       losses,
     });
-    return { records, sent: total, received: messages.length, lost: losses.length, unclosed, clock };
+    return { records, sent: intended.size, received: messages.length, lost: losses.length, unclosed, clock, interrupted: intended.size < total };
   } finally {
     captureSub?.unsubscribe();
     await client?.endAsync().catch(() => undefined);

@@ -25,6 +25,8 @@ export interface ProfileOptions {
   logger: Logger;
   /** Messages sent so far, of `total`. */
   progress?(sent: number, total: number): void;
+  /** Ends the schedule early (Ctrl-C): what was sent is drained and reported as usual. */
+  signal?: AbortSignal;
 }
 
 export interface ProfileRun {
@@ -34,6 +36,8 @@ export interface ProfileRun {
   lost: number;
   unclosed: number;
   clock: ClockEstimate | { error: string };
+  /** The schedule was ended early: `sent` is less than the workload asked for. */
+  interrupted: boolean;
 }
 
 let runs = 0;
@@ -78,14 +82,15 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileRun> {
     const upSent = new Map<number, bigint>();
     const doUp = workload.direction !== 'down';
     const doDown = workload.direction !== 'up';
-    const expected = (doUp ? total : 0) + (doDown ? total : 0);
+    const planned = (doUp ? total : 0) + (doDown ? total : 0);
     let sentCount = 0;
-    const tick = () => options.progress?.(++sentCount, expected);
+    const tick = () => options.progress?.(++sentCount, planned);
     // One schedule per direction; `send` stamps and sends message `seq`.
     const schedule = (intendedBy: Map<number, bigint>, send: (seq: number, intended: bigint, size: number) => void) =>
       runOpenLoop({
         ratePerSecond: workload.rate,
         durationMs: workload.durationMs,
+        signal: options.signal,
         send: (seq, intended) => {
           intendedBy.set(seq, intended);
           send(seq, intended, sizeOf(workload.sizes, seq));
@@ -100,6 +105,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileRun> {
         }),
       doDown && schedule(downIntended, (seq, intended, size) => peer.publish(seq, intended, size)),
     ]);
+    const expected = upIntended.size + downIntended.size;
     const arrived = () => (doUp ? peer.received.size : 0) + (doDown ? side.received.size : 0);
     const drainDeadline = Date.now() + (options.drainMs ?? 3000);
     while (arrived() < expected && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 20));
@@ -108,7 +114,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileRun> {
     captureSub?.unsubscribe();
 
     const sizes = new Map<number, number>();
-    for (let seq = 0; seq < total; seq++) sizes.set(seq, sizeOf(workload.sizes, seq));
+    for (let seq = 0; seq < Math.max(upIntended.size, downIntended.size); seq++) sizes.set(seq, sizeOf(workload.sizes, seq));
     const up = doUp ? workloadMessages({ dir: 'up', qos, sizes, intended: upIntended, sent: upSent, received: peer.received, topic: topics.up }, capturesBySeq(captures, topics.up, 'to-broker'), t0) : { messages: [], losses: [] };
     const down = doDown ? workloadMessages({ dir: 'down', qos, sizes, intended: downIntended, sent: peer.sent, received: side.received, topic: topics.down }, capturesBySeq(captures, topics.down, 'to-board'), t0) : { messages: [], losses: [] };
     const { records, unclosed } = await buildTrace({
@@ -131,6 +137,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileRun> {
       lost: up.losses.length + down.losses.length,
       unclosed,
       clock,
+      interrupted: expected < planned,
     };
   } finally {
     captureSub?.unsubscribe();

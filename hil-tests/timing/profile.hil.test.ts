@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { Writable } from 'node:stream';
 import { startTestBroker, type TestBroker } from '../support/test-broker.js';
 import { describeNeeding } from '../support/board-target.js';
-import { startCli } from '../sim/cli-process.js';
+import { startCli, takeLine } from '../sim/cli-process.js';
 import { createLogger } from '../../bridge/log.js';
 import { readTrace } from '../../bridge/profile/read-trace.js';
 import { runProfile } from '../../bridge/profile/run-profile.js';
@@ -121,6 +121,34 @@ describeNeeding(['app-choice'], 'latency profile (virtual board, Mosquitto)', ()
     }
     // Every workload message was captured on its way through the bridge.
     expect(of(r.records, 'message').every((m) => !m.segments.some((s) => s.name === 'path'))).toBe(true);
+  });
+
+  it('stopped early: the messages sent so far are drained and reported, no more are sent', { timeout: 60_000 }, async () => {
+    const stop = new AbortController();
+    const r = await runProfile({
+      workload: { rate: 100, sizes: [64], qos: 1, direction: 'up', durationMs: 60_000 },
+      brokerUrl: broker.url,
+      logger: quiet,
+      signal: stop.signal,
+      progress: (sent) => sent === 30 && stop.abort('SIGINT'),
+    });
+    expect(r).toMatchObject({ interrupted: true, sent: 30, received: 30, lost: 0, unclosed: 0 });
+    expect(of(r.records, 'message').map((m) => m.seq)).toEqual([...Array(30).keys()]);
+    expectConsistent(r.records);
+  });
+
+  it('dl7450-bridge profile on Ctrl-C writes its files for what it sent, exit 130', { timeout: 60_000 }, async () => {
+    const out = await mkdtemp(join(tmpdir(), 'dl7450-profile-int-'));
+    try {
+      const cli = startCli(['profile', '--duration', '60s', '--rate', '50', '--qos', '1', '--broker', broker.url, '--out', out]);
+      await takeLine(cli, /^profile: 50 msg\/s both, QoS 1, 64 B, 60000 ms; files in /);
+      cli.signal('SIGINT');
+      expect(await cli.exited, cli.text()).toBe(130);
+      expect(cli.text()).toMatch(/^INTERRUPTED: the schedule was ended early; \d+ messages sent, all reported below$/m);
+      for (const f of ['trace.jsonl', 'percentiles.csv', 'capture.pcapng', 'report.html']) expect((await stat(join(out, f))).isFile()).toBe(true);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 
   it('capture off: the messages are still measured end to end, and no packet is recorded', { timeout: 60_000 }, async () => {
