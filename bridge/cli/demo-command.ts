@@ -1,6 +1,7 @@
 import { parseOptions } from './parse-options.js';
 import { logLevelOption } from './log-level-option.js';
-import { runDemo } from '../demo/run-demo.js';
+import { DemoInterrupted, runDemo } from '../demo/run-demo.js';
+import { INTERRUPTED_EXIT, interruptible } from './interrupt.js';
 import { formatDemoReport } from '../demo/demo-report.js';
 import { createLogger } from '../log.js';
 import { parseNumberOption } from './parse-number.js';
@@ -29,7 +30,17 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const timeoutMs = parseNumberOption('timeout', values.timeout, 20, 1, 3600) * 1000;
   const logger = createLogger(logLevelOption(values['log-level'], 'error'));
   const step = (text: string) => process.stderr.isTTY && process.stderr.write(`demo: ${text}\n`);
-  const result = await runDemo({ messages, timeoutMs }, logger, step);
+  const interrupt = interruptible('stopping and cleaning up');
+  let result: Awaited<ReturnType<typeof runDemo>>;
+  try {
+    result = await runDemo({ messages, timeoutMs, signal: interrupt.signal }, logger, step);
+  } catch (error) {
+    if (!(error instanceof DemoInterrupted)) throw error;
+    process.stdout.write('INTERRUPTED: the demo was stopped before its result; nothing is left behind\n');
+    return INTERRUPTED_EXIT;
+  } finally {
+    interrupt.dispose();
+  }
   process.stdout.write(`${values.json ? JSON.stringify(result, null, 2) : formatDemoReport(result)}\n`);
   return result.passed ? 0 : 1;
 }

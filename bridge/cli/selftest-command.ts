@@ -4,13 +4,16 @@ import { formatSelftestReport } from '../selftest/selftest-report.js';
 import { DEFAULT_SELFTEST, type SelftestOptions } from '../selftest/selftest-options.js';
 import { createProgress } from './progress.js';
 import { parseNumberOption } from './parse-number.js';
+import { INTERRUPTED_EXIT, interruptible } from './interrupt.js';
 
 export const selftestHelp = `dl7450-bridge selftest [options]
 
 Pushes MQTT packets through the link protocol over a real pseudo-terminal owned by the bridge,
 with garbage, truncated frames, corrupted bytes and boot text injected on the board's line,
 and prints what was recovered. No board and no broker needed. Exit code 0 = every packet
-arrived exactly once, in order, and every intact frame was recovered.
+arrived exactly once, in order, and every intact frame was recovered. Ctrl-C stops the board
+early; the line is still drained and checked, and the report covers what was delivered (exit
+130).
 
   --packets N       packets to send (default ${DEFAULT_SELFTEST.packets})
   --seed S          fault seed: the same seed draws the same fault sequence (default ${DEFAULT_SELFTEST.seed})
@@ -49,8 +52,11 @@ export async function selftestCommand(argv: string[]): Promise<number> {
     faults: { garbage: rate('garbage'), truncate: rate('truncate'), corrupt: rate('corrupt'), drop: rate('drop'), duplicate: rate('duplicate'), text: rate('text') },
   };
   const progress = createProgress(options.packets, 'self-test');
-  const result = await runLinkSelftest(options, (n) => progress.update(n));
+  const interrupt = interruptible('stopping the board; the line is drained and checked as usual');
+  const result = await runLinkSelftest(options, (n) => progress.update(n), interrupt.signal);
+  interrupt.dispose();
   progress.finish();
   process.stdout.write(`${values.json ? JSON.stringify(result, null, 2) : formatSelftestReport(result, options)}\n`);
+  if (result.interrupted) return INTERRUPTED_EXIT;
   return result.passed ? 0 : 1;
 }

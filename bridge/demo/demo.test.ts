@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { runDemo } from './run-demo.js';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DemoInterrupted, runDemo } from './run-demo.js';
 import { formatDemoReport } from './demo-report.js';
 import { silentLogger } from '../log.js';
 
@@ -16,5 +19,21 @@ describe('dl7450-bridge demo', () => {
     expect(r.will?.publishedAfterMs).toBeGreaterThanOrEqual(r.will?.detectedAfterMs ?? Infinity);
     expect(steps.length).toBeGreaterThanOrEqual(3);
     expect(formatDemoReport(r)).toMatch(/^PASS/m);
+  });
+
+  it('interrupted mid-way: stops at once and removes its pty folder and broker', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'demo-int-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = scratch;
+    try {
+      const stop = new AbortController();
+      const run = runDemo({ messages: 10, timeoutMs: 20_000, signal: stop.signal }, silentLogger, (s) => s.startsWith('QoS 0/1/2 traffic') && stop.abort('SIGINT'));
+      await expect(run).rejects.toBeInstanceOf(DemoInterrupted);
+      expect(await readdir(scratch)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      await rm(scratch, { recursive: true, force: true });
+    }
   });
 });

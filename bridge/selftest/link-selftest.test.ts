@@ -21,6 +21,16 @@ describe('link self-test over a real pty (bridge-owned) with a serialport board 
     expect(progress.at(-1)).toBe(400);
   });
 
+  it('stopped early: drains the line and checks what was delivered by then', async () => {
+    const stop = new AbortController();
+    const r = await runLinkSelftest({ ...DEFAULT_SELFTEST, packets: 20_000, seed: 5 }, (n) => n === 40 && stop.abort('SIGINT'), stop.signal);
+    expect(r.interrupted).toBe(true);
+    expect(r.packetsDelivered).toBeGreaterThanOrEqual(40);
+    expect(r.packetsDelivered).toBeLessThan(20_000);
+    expect(r.failure).toBeUndefined(); // in order, and every intact frame recovered
+    expect(r.host.framesIn).toBe(r.intactFramesSent);
+  });
+
   it('fails, and says why, when the line loses everything', async () => {
     const r = await runLinkSelftest({ ...DEFAULT_SELFTEST, packets: 5, timeoutMs: 1500, faults: { ...DEFAULT_SELFTEST.faults, drop: 1 } }, () => undefined);
     expect(r.passed).toBe(false);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { filter, firstValueFrom, lastValueFrom, map, mergeMap, Subject, takeUntil, timer, type Subscription } from 'rxjs';
+import { EMPTY, filter, firstValueFrom, fromEvent, lastValueFrom, map, merge, mergeMap, of, Subject, takeUntil, timer, type Subscription } from 'rxjs';
 import mqtt from 'mqtt-packet';
 import { createPtyLink } from '../../drivers/pty/pty-link.js';
 import { createSerialportLink } from '../../drivers/serial/serialport-link.js';
@@ -28,6 +28,8 @@ export interface SelftestResult {
   intactFramesSent: number;
   host: LinkStats;
   board: LinkStats;
+  /** Stopped early (Ctrl-C): the counts and checks cover the packets delivered by then. */
+  interrupted?: boolean;
 }
 
 const END_MARKER = Buffer.from('selftest-end');
@@ -49,7 +51,7 @@ function makePackets(count: number, random: () => number): Buffer[] {
  * bytes and boot text. Every MQTT packet must still arrive exactly once and in order, and every
  * frame that crossed the line intact must be recovered.
  */
-export async function runLinkSelftest(options: SelftestOptions, onProgress: (delivered: number) => void): Promise<SelftestResult> {
+export async function runLinkSelftest(options: SelftestOptions, onProgress: (delivered: number) => void, signal?: AbortSignal): Promise<SelftestResult> {
   const dir = await mkdtemp(join(tmpdir(), 'dl7450-selftest-'));
   const host = createPtyLink({ linkPath: join(dir, 'board0') });
   const subs: Subscription[] = [];
@@ -109,7 +111,9 @@ export async function runLinkSelftest(options: SelftestOptions, onProgress: (del
     }));
     const started = Date.now();
     subs.push(board$.start());
-    const outcome = await firstValueFrom(allDelivered.pipe(map(() => 'done' as const), takeUntil(timer(options.timeoutMs))), {
+    // Ctrl-C ends the wait like the last packet does: the drain and the checks below still run.
+    const interrupted$ = signal === undefined ? EMPTY : signal.aborted ? of('interrupted' as const) : fromEvent(signal, 'abort').pipe(map(() => 'interrupted' as const));
+    const outcome = await firstValueFrom(merge(allDelivered.pipe(map(() => 'done' as const)), interrupted$).pipe(takeUntil(timer(options.timeoutMs))), {
       defaultValue: 'timeout' as const,
     });
     const elapsedMs = Date.now() - started;
@@ -137,6 +141,7 @@ export async function runLinkSelftest(options: SelftestOptions, onProgress: (del
       intactFramesSent,
       host: finalHost ?? empty,
       board: finalBoard ?? empty,
+      ...(outcome === 'interrupted' && { interrupted: true }),
     };
     result.failure =
       outcome === 'timeout'

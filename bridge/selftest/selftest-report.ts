@@ -10,6 +10,7 @@ export function formatSelftestReport(r: SelftestResult, o: SelftestOptions): str
   const pct = (p: number) => `${(p * 100).toFixed(1)}%`;
   const f = o.faults;
   return [
+    ...(r.interrupted ? [`INTERRUPTED after ${r.packetsDelivered} of ${r.packetsSent} packets: the checks below cover those.`, ''] : []),
     `dl7450-bridge link self-test — pty ${r.ptyPath}, seed ${o.seed}`,
     `board -> host: ${r.packetsSent} MQTT PUBLISH packets over link protocol v1 (board MTU 256, window 4)`,
     '',
