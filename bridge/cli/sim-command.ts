@@ -3,7 +3,7 @@ import { parseOptions } from './parse-options.js';
 import { parseLineModelSpec } from '../../drivers/line-model/line-model-spec.js';
 import { logLevelOption } from './log-level-option.js';
 import type { LogLevel } from '../config/config-types.js';
-import { checkTtyPath } from '../sim/check-tty-path.js';
+import { checkAttachPath, checkTtyPath } from '../sim/check-tty-path.js';
 import { loadSimApp } from '../sim/load-sim-app.js';
 import { handlePowerSignals } from '../sim/power-signals.js';
 import { shown, type SimLine } from '../sim/sim-console.js';
@@ -11,7 +11,7 @@ import { startSim, type SimOptions } from '../sim/start-sim.js';
 import { parseNumberOption } from './parse-number.js';
 import { UsageError } from './usage-error.js';
 
-export const simHelp = `dl7450-bridge sim --app <app.py|app.ts|app.js> --tty <path> [options]
+export const simHelp = `dl7450-bridge sim --app <app.py|app.ts|app.js> --tty <path> | --attach <tty> [options]
 
 Runs a virtual DL-7450 board in this process behind a pseudo-terminal whose slave appears at
 <path>, so that a bridge in another process attaches to it exactly as to a board on USB:
@@ -25,6 +25,8 @@ connections are printed here (warnings and errors on stderr), until Ctrl-C.
                     (.ts, .js, .mjs) whose default export is a main(ctx, signal) function or tsApp(...)
   --tty PATH        where the line appears: a symlink to the pty's slave (/dev/pts/N), removed on
                     exit. A dangling symlink left by a killed sim is replaced; anything else is refused
+  --attach TTY      instead, plug the board into a tty that exists: a pty a bridge made with
+                    run --port pty:PATH --link framed (start the bridge first), or socat's
   --id ID           the board id the board announces in HELLO (default virtual-dl7450)
   --boot-delay MS   time from power on to HELLO and the app starting (default 500)
   --line SPEC       a serial line's pace and flaws between the board and its pty, e.g.
@@ -47,7 +49,8 @@ Exit codes: 0 stopped by a signal, 1 failed to start, 2 bad options or app file.
 
 async function simOptions(values: Record<string, string | undefined>): Promise<{ sim: Omit<SimOptions, 'print'>; level: LogLevel }> {
   if (values.app === undefined) throw new UsageError('give --app <file> (a .py, .ts, .js or .mjs board app; see dl7450-bridge sim --help)');
-  if (values.tty === undefined) throw new UsageError('give --tty <path> (where the board\'s line appears; see dl7450-bridge sim --help)');
+  if (values.tty !== undefined && values.attach !== undefined) throw new UsageError('give --tty (a pty of its own) or --attach (a tty that exists), not both');
+  if (values.tty === undefined && values.attach === undefined) throw new UsageError('give --tty <path> (where the board\'s line appears) or --attach <tty>; see dl7450-bridge sim --help');
   const level = logLevelOption(values['log-level'], 'info') as LogLevel;
   if (values.id !== undefined && !/^[\x21-\x7e]{1,64}$/.test(values.id)) throw new UsageError(`--id must be 1 to 64 printable ASCII characters without spaces, got "${values.id}"`);
   let line: SimOptions['line'];
@@ -60,9 +63,9 @@ async function simOptions(values: Record<string, string | undefined>): Promise<{
   }
   const bootDelayMs = parseNumberOption('boot-delay', values['boot-delay'], 500, 0, 600_000);
   // Checked last: loading an app runs its module's top level.
-  const ttyPath = await checkTtyPath(values.tty);
+  const tty = values.tty !== undefined ? { make: await checkTtyPath(values.tty) } : { attach: await checkAttachPath(values.attach as string) };
   const app = await loadSimApp(values.app);
-  return { sim: { app, ttyPath, id: values.id, bootDelayMs, line }, level };
+  return { sim: { app, tty, id: values.id, bootDelayMs, line }, level };
 }
 
 const clock = (): string => new Date().toTimeString().slice(0, 8) + `.${String(Date.now() % 1000).padStart(3, '0')}`;
@@ -73,6 +76,7 @@ export async function simCommand(argv: string[]): Promise<number> {
     options: {
       app: { type: 'string' },
       tty: { type: 'string' },
+      attach: { type: 'string' },
       id: { type: 'string' },
       'boot-delay': { type: 'string' },
       line: { type: 'string' },
@@ -96,7 +100,9 @@ export async function simCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   const pid = process.pid;
-  process.stdout.write(`board ${sim.board.id} on ${options.ttyPath} (${sim.ptsPath}); attach with: dl7450-bridge run --port ${options.ttyPath} --link framed\n`);
+  const { tty } = options;
+  if ('make' in tty) process.stdout.write(`board ${sim.board.id} on ${tty.make} (${sim.ptsPath}); attach with: dl7450-bridge run --port ${tty.make} --link framed\n`);
+  else process.stdout.write(`board ${sim.board.id} plugged into ${tty.attach} (${sim.ptsPath})\n`);
   process.stdout.write(`power: kill -USR1 ${pid} cuts it, kill -USR2 ${pid} restores it; Ctrl-C or kill ${pid} stops\n`);
   if (options.line) process.stdout.write(`line: ${values.line} (fault seed ${sim.lineSeed})\n`);
   sim.powerOn();

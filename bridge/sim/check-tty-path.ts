@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ptyLinkPathProblem } from '../../drivers/pty/pty-link-path.js';
 import { UsageError } from '../cli/usage-error.js';
@@ -9,5 +10,13 @@ import { UsageError } from '../cli/usage-error.js';
 export async function checkTtyPath(path: string): Promise<string> {
   const problem = await ptyLinkPathProblem(path);
   if (problem) throw new UsageError(`--tty ${path}: ${problem}`);
+  return resolve(path);
+}
+
+/** Checks `--attach`: a tty that exists (a symlink to one is fine), returned absolute. */
+export async function checkAttachPath(path: string): Promise<string> {
+  const found = await stat(path).catch(() => undefined);
+  if (!found) throw new UsageError(`--attach ${path}: nothing is there (start the bridge with --port pty:${path} first, or give --tty to make a pty here)`);
+  if (!found.isCharacterDevice()) throw new UsageError(`--attach ${path}: not a tty (a board plugs into a character device such as /dev/pts/N)`);
   return resolve(path);
 }

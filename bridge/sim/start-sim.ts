@@ -1,13 +1,18 @@
 import { createDl7450Board, type Dl7450Board } from '../../drivers/boards/dl7450/dl7450-board.js';
 import type { BoardApp } from '../../drivers/boards/apps/board-app.js';
 import { createLineModel, type LineModel, type LineModelOptions } from '../../drivers/line-model/line-model.js';
+import { realpath } from 'node:fs/promises';
 import { createPtyLink } from '../../drivers/pty/pty-link.js';
+import { createSerialportLink } from '../../drivers/serial/serialport-link.js';
 import { describeSimEvent, type SimLine } from './sim-console.js';
 
 export interface SimOptions {
   app: BoardApp;
-  /** Where the pty's slave appears (a symlink), for the bridge to open. */
-  ttyPath: string;
+  /**
+   * Where the line is: `make` a pty of its own there (a symlink to its slave) for the bridge to
+   * open, or `attach` to a tty that exists (a pty the bridge made with --port pty:PATH, socat's).
+   */
+  tty: { make: string } | { attach: string };
   id?: string;
   bootDelayMs?: number;
   /** A line model between the board and its pty; none: bytes cross at pty speed, as on USB. */
@@ -17,7 +22,7 @@ export interface SimOptions {
 }
 
 export interface Sim {
-  /** The pty's slave, /dev/pts/N, that ttyPath points at. */
+  /** The tty device the board's line is, /dev/pts/N. */
   readonly ptsPath: string;
   /** The line model's seed (to replay its faults), when there is one. */
   readonly lineSeed: number | undefined;
@@ -26,17 +31,20 @@ export interface Sim {
   powerOff(): void;
   /** Boots after the boot delay; nothing if the board is not off. */
   powerOn(): void;
-  /** Power off, close the pty, remove the symlink. */
+  /** Power off, close the line (a pty of its own: and remove its symlink). */
   stop(): Promise<void>;
 }
 
 /**
- * A virtual DL-7450 on a pty of its own, its slave at `ttyPath`: whatever opens that path (a
- * bridge in another process) sees a board on a serial line. The board starts powered off.
+ * A virtual DL-7450 on a pty of its own, its slave at a path: whatever opens that path (a bridge
+ * in another process) sees a board on a serial line. Or attached to a tty someone else made, as
+ * a board plugged into it. The board starts powered off.
  */
 export async function startSim(options: SimOptions): Promise<Sim> {
-  const pty = createPtyLink({ linkPath: options.ttyPath });
+  const { tty } = options;
+  const pty = 'make' in tty ? createPtyLink({ linkPath: tty.make }) : createSerialportLink({ path: tty.attach, baudRate: 115200 });
   await pty.open();
+  const ptsPath = 'make' in tty ? (pty as ReturnType<typeof createPtyLink>).ptsPath as string : await realpath(tty.attach);
   let model: LineModel | undefined;
   let board: Dl7450Board;
   try {
@@ -54,7 +62,7 @@ export async function startSim(options: SimOptions): Promise<Sim> {
     if (state.type === 'lost') options.print({ level: 'error', text: `the pty failed: ${state.error.message}` });
   });
   return {
-    ptsPath: pty.ptsPath as string,
+    ptsPath,
     lineSeed: model?.stats().seed,
     board,
     powerOff: () => board.powerOff(),

@@ -131,6 +131,29 @@ describe('dl7450-bridge sim: a virtual board in its own process', () => {
     await echoes(observer, 'after the reboot');
   });
 
+  it('--attach plugs the board into a pty the bridge made (run --port pty:PATH), bridge first', async () => {
+    const app = await appFile('app.py', PYTHON_APP);
+    broker = await startTestBroker();
+    const tty = join(dir as string, 'bridge-pty');
+    const observer = await observe(broker.url);
+    const bridge = cli('run', '--port', `pty:${tty}`, '--link', 'framed', '--broker', broker.url, '--log-level', 'warn');
+    await takeLine(bridge, /^control socket: /); // started: its pty is at `tty`
+    const sim = cli('sim', '--app', app, '--attach', tty);
+    expect(await takeLine(sim, /plugged into/)).toMatch(new RegExp(`^board virtual-dl7450 plugged into ${tty} \\(/dev/pts/\\d+\\)$`));
+    await takeLine(sim, /link up .*host dl7450-bridge/);
+    await observer.messages.take((m) => m === 'sim/status=online', 'online', 30_000);
+    await echoes(observer, 'through the bridge\'s own pty');
+    for (const [args, message] of [
+      [['--attach', join(dir as string, 'nothing')], /--attach .*nothing: nothing is there \(start the bridge with --port pty:/],
+      [['--attach', app], /--attach .*app\.py: not a tty/],
+      [['--attach', tty, '--tty', join(dir as string, 'other')], /give --tty \(a pty of its own\) or --attach \(a tty that exists\), not both/],
+    ] as const) {
+      const bad = cli('sim', '--app', app, ...args);
+      expect(await bad.exited).toBe(2);
+      expect(bad.text()).toMatch(message);
+    }
+  });
+
   it('runs a TypeScript app file the same way', async () => {
     const { observer } = await startChain(await appFile('app.ts', TS_APP));
     await echoes(observer, 'ping for typescript');
