@@ -103,6 +103,23 @@ describe('hostile input ends that session only', () => {
     await neighbour.publishAsync('hostile/alive', 'yes', { qos: 1 });
   });
 
+  for (const link of ['raw', 'framed'] as const) {
+    it(`${link}: a connection that never says its first word is closed after helloTimeoutMs; a board that does is kept`, async () => {
+      bench = await startListenBench(broker, { link, helloTimeoutMs: 300 });
+      // Connected first: had its timer not stopped at its CONNECT, it would be closed first.
+      const board = link === 'raw' ? await rawBoard(bench.port, 'talker', 'hostile/talker') : undefined;
+      const silent = net.connect(bench.port, '127.0.0.1');
+      sockets.push(silent);
+      silent.on('error', () => undefined);
+      silent.resume(); // the bridge's HELLOs are read, so the close is seen
+      await new Promise<void>((resolve) => silent.once('close', () => resolve()));
+      const closed = (bench as ListenBench).logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('board link closed: no '));
+      expect(closed).toHaveLength(1);
+      expect(closed[0].msg).toBe(`board link closed: no ${link === 'raw' ? 'MQTT CONNECT' : 'HELLO'} within 300 ms (helloTimeoutMs)`);
+      if (board) expect(board.socket.destroyed).toBe(false); // it spoke: its session lives on
+    });
+  }
+
   it('closes the board\'s connection when the broker is unreachable, and keeps accepting boards', async () => {
     const dead = { ...broker, url: 'mqtt://127.0.0.1:1' };
     bench = await startListenBench(dead);

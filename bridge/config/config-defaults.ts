@@ -20,6 +20,7 @@ export const BUILT_IN_BOARD_SETTINGS = {
   queueBytes: 65_536,
   stallTimeoutMs: 30_000,
   connectTimeoutMs: 5_000,
+  helloTimeoutMs: 60_000,
   cutProfile: 'fin',
   captureSecrets: false,
 } as const;

@@ -61,6 +61,7 @@ const boardSettings = {
   queueBytes: positiveInteger,
   stallTimeoutMs: timeoutMs,
   connectTimeoutMs: timeoutMs,
+  helloTimeoutMs: timeoutMs,
   cutProfile: z.enum(CUT_PROFILES, { error: expected(`one of ${CUT_PROFILES.join(', ')}`) }),
   captureSecrets: z.boolean({ error: expected('true or false') }),
 };
@@ -74,6 +75,7 @@ const defaultsSchema = object({
   queueBytes: boardSettings.queueBytes.optional(),
   stallTimeoutMs: boardSettings.stallTimeoutMs.optional(),
   connectTimeoutMs: boardSettings.connectTimeoutMs.optional(),
+  helloTimeoutMs: boardSettings.helloTimeoutMs.optional(),
   cutProfile: boardSettings.cutProfile.optional(),
   captureSecrets: boardSettings.captureSecrets.optional(),
   tls: tlsSchema.optional(),

@@ -24,6 +24,11 @@ export interface BoardSettings {
   stallTimeoutMs: number;
   /** Broker connect timeout (DNS included). */
   connectTimeoutMs: number;
+  /**
+   * listen:// links: an accepted connection that sends no HELLO (framed) or CONNECT (raw) within
+   * this is closed, so a port scan or a stray client does not hold a session for good.
+   */
+  helloTimeoutMs: number;
   /** What the broker sees when the board dies (bridge/session/cut-profile.ts). */
   cutProfile: CutProfile;
   /** Keep CONNECT passwords in timing captures (profile traces, pcapng); redacted by default. */

@@ -46,6 +46,7 @@ function resolve(raw: RawConfig, source: string, tls: (BoardTls | undefined)[]):
       queueBytes: board.queueBytes ?? defaults.queueBytes,
       stallTimeoutMs: board.stallTimeoutMs ?? defaults.stallTimeoutMs,
       connectTimeoutMs: board.connectTimeoutMs ?? defaults.connectTimeoutMs,
+      helloTimeoutMs: board.helloTimeoutMs ?? defaults.helloTimeoutMs,
       cutProfile: board.cutProfile ?? defaults.cutProfile,
       captureSecrets: board.captureSecrets ?? defaults.captureSecrets,
       power: board.power ?? { driver: 'none' },

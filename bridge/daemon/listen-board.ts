@@ -1,4 +1,4 @@
-import { BehaviorSubject, distinctUntilChanged, filter, map, firstValueFrom, merge, Subject, switchMap, type Subscription } from 'rxjs';
+import { BehaviorSubject, distinctUntilChanged, filter, first, map, firstValueFrom, merge, Subject, switchMap, timeout, TimeoutError, type Subscription } from 'rxjs';
 import { createListenLinkSource, type ListenLinkSource } from '../../drivers/listen/listen-link-source.js';
 import { parseListenSpec } from '../../drivers/listen/listen-spec.js';
 import type { SerialLink } from '../../drivers/serial-link.js';
@@ -35,8 +35,24 @@ export async function runListenBoard(board: BoardConfig, connectBroker: BrokerCo
     sessions.add(session);
     sessions$.next(sessions);
     const sub = session.events$.subscribe((e) => events$.next(e));
+    // Anyone may connect to a listening port: one that never speaks the link's first word is
+    // not a board, and its session would otherwise stay open for good.
+    const silent = session.events$
+      .pipe(
+        first((e) => e.type === 'link-up' || e.type === 'mqtt-connect'),
+        timeout({ first: board.helloTimeoutMs }),
+      )
+      .subscribe({
+        error: (error: unknown) => {
+          if (!(error instanceof TimeoutError)) return; // the session ended first
+          const word = board.link === 'framed' ? 'HELLO' : 'MQTT CONNECT';
+          log.info({ line: line.description, helloTimeoutMs: board.helloTimeoutMs }, `board link closed: no ${word} within ${board.helloTimeoutMs} ms (helloTimeoutMs)`);
+          void line.close();
+        },
+      });
     await firstValueFrom(line.state$.pipe(filter((s) => s.type === 'lost' || s.type === 'closed')));
     log.info({ line: line.description }, 'board link ended');
+    silent.unsubscribe();
     sub.unsubscribe();
     sessions.delete(session);
     sessions$.next(sessions);
