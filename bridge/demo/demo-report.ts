@@ -1,4 +1,4 @@
-import type { FlowResult } from './traffic.js';
+import { DEMO_RATE, type FlowResult } from './traffic.js';
 
 export interface DemoResult {
   brokerUrl: string;
@@ -29,6 +29,7 @@ export function formatDemoReport(r: DemoResult): string {
     '',
     head,
     ...rows,
+    `latency: publish call to arrival, ${DEMO_RATE} messages/s per QoS and direction`,
     '',
     will,
     '',

@@ -1,4 +1,5 @@
 import type { MqttClient } from 'mqtt';
+import { runOpenLoop } from '../profile/open-loop.js';
 
 export type Direction = 'board -> broker' | 'broker -> board';
 
@@ -38,11 +39,22 @@ export function createReceiver(client: MqttClient, topicPrefix: string) {
   };
 }
 
-/** Publishes `count` messages per QoS, each payload its send time (hrtime, ns). */
+/** Messages per second per QoS and direction: light load, so a latency is one message's own trip. */
+export const DEMO_RATE = 200;
+
+/**
+ * Publishes `count` messages per QoS, each payload its send time (hrtime, ns), paced at
+ * DEMO_RATE: published all at once, each would wait behind the rest in the client's queue and
+ * the latencies would measure that queue, not the path.
+ */
 export async function publishAll(client: MqttClient, topicPrefix: string, count: number): Promise<void> {
   for (const qos of [0, 1, 2] as const) {
-    await Promise.all(
-      Array.from({ length: count }, (_, i) => client.publishAsync(`${topicPrefix}/${qos}/${i}`, String(process.hrtime.bigint()), { qos })),
-    );
+    const acks: Promise<unknown>[] = [];
+    await runOpenLoop({
+      ratePerSecond: DEMO_RATE,
+      durationMs: (count * 1000) / DEMO_RATE,
+      send: (i) => acks.push(client.publishAsync(`${topicPrefix}/${qos}/${i}`, String(process.hrtime.bigint()), { qos })),
+    });
+    await Promise.all(acks);
   }
 }
