@@ -77,6 +77,8 @@ export async function chaosCommand(argv: string[]): Promise<number> {
   const report = values.report ?? `chaos-${seed}.json`;
   // Every cut takes a link down, a warning in a bridge's log but expected here.
   const logger = createLogger(logLevelOption(values['log-level'], 'error'));
+  // Installed before the first line: whoever reads it may press Ctrl-C at once.
+  const interrupt = interruptible('finishing the cut under way, then the drain and the report');
   process.stdout.write(`chaos: ${cuts} cuts, seed ${seed} (replay with --seed ${seed}), profiles ${profiles.join(',')}\n`);
   if (values.broker === undefined) {
     const own = campaignBrokerChoice();
@@ -88,7 +90,6 @@ export async function chaosCommand(argv: string[]): Promise<number> {
   }
   const progress = createProgress(cuts, 'cuts');
   let failedCuts = 0;
-  const interrupt = interruptible('finishing the cut under way, then the drain and the report');
   const result = await runChaos(
     {
       signal: interrupt.signal,
