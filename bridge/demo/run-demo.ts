@@ -117,7 +117,7 @@ async function demoSteps(
   const atBroker = createReceiver(observer, 'demo/up');
   const atBoard = createReceiver(dev, 'demo/down');
   onStep(`QoS 0/1/2 traffic, ${options.messages} messages each way per QoS`);
-  await within(Promise.all([publishAll(dev, 'demo/up', options.messages), publishAll(observer, 'demo/down', options.messages)]), options.timeoutMs, 'the traffic');
+  await within(Promise.all([publishAll(dev, 'demo/up', options.messages, options.signal), publishAll(observer, 'demo/down', options.messages, options.signal)]), options.timeoutMs, 'the traffic');
   // QoS 0 may be lost; wait until QoS 1/2 are all in, or the deadline.
   const expected = 2 * options.messages;
   await within(

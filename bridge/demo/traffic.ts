@@ -47,14 +47,20 @@ export const DEMO_RATE = 200;
  * DEMO_RATE: published all at once, each would wait behind the rest in the client's queue and
  * the latencies would measure that queue, not the path.
  */
-export async function publishAll(client: MqttClient, topicPrefix: string, count: number): Promise<void> {
+export async function publishAll(client: MqttClient, topicPrefix: string, count: number, signal?: AbortSignal): Promise<void> {
   for (const qos of [0, 1, 2] as const) {
     const acks: Promise<unknown>[] = [];
     await runOpenLoop({
       ratePerSecond: DEMO_RATE,
       durationMs: (count * 1000) / DEMO_RATE,
-      send: (i) => acks.push(client.publishAsync(`${topicPrefix}/${qos}/${i}`, String(process.hrtime.bigint()), { qos })),
+      signal,
+      send: (i) => {
+        const ack = client.publishAsync(`${topicPrefix}/${qos}/${i}`, String(process.hrtime.bigint()), { qos });
+        ack.catch(() => undefined); // seen by Promise.all below; a failure before it is not "unhandled"
+        acks.push(ack);
+      },
     });
     await Promise.all(acks);
+    if (signal?.aborted) return;
   }
 }
