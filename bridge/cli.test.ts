@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +108,10 @@ describe('dl7450-bridge CLI', () => {
     const control = run('run', '--port', 'listen://127.0.0.1:0', '--control', join(dir, 'missing', 'x.sock'));
     expect(control.status).toBe(2);
     expect(control.stderr).toMatch(/--control .*x\.sock: the folder .*missing does not exist/);
+    const file = run('run', '--port', 'listen://127.0.0.1:0', '--control', join(dir, 'notes.txt'));
+    expect(file.status).toBe(2);
+    expect(file.stderr).toMatch(/--control .*notes\.txt: it exists and is not a socket; give another path or remove it/);
+    expect(await readFile(join(dir, 'notes.txt'), 'utf8')).toBe('not a tty'); // still there
   });
 
   it('run: serves boards on listen:// through the embedded broker until SIGINT, then exits 0', async () => {

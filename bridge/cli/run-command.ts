@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseOptions } from './parse-options.js';
 import { logLevelOption } from './log-level-option.js';
@@ -71,6 +71,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     // listen() on a socket in a missing folder says EACCES; say what is wrong, before starting.
     const folder = await stat(dirname(resolve(values.control))).catch(() => undefined);
     if (!folder?.isDirectory()) throw new UsageError(`--control ${values.control}: the folder ${dirname(resolve(values.control))} does not exist`);
+    const existing = await lstat(values.control).catch(() => undefined);
+    if (existing && !existing.isSocket()) throw new UsageError(`--control ${values.control}: it exists and is not a socket; give another path or remove it`);
   }
   const daemon = await startDaemon(config, logger);
   // Watching starts before any await, so no board's first link-up goes uncounted.

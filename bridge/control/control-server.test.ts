@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { lstat, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -101,10 +103,20 @@ describe('control socket', () => {
   it('takes over a socket file left by a dead bridge, but never a live one', async () => {
     dir = await mkdtemp(join(tmpdir(), 'control-'));
     const path = join(dir, 'stale.sock');
-    await writeFile(path, ''); // what a killed bridge leaves: a file nobody listens on
+    // What a killed bridge leaves: a socket file nobody listens on (bound, never unlinked).
+    await promisify(execFile)('python3', ['-c', 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', path]);
+    expect((await lstat(path)).isSocket()).toBe(true);
     const s = await startControlServer(path, {}, logger);
     closers.push(() => s.close());
     await expect(startControlServer(path, {}, logger)).rejects.toThrow(/another bridge is running with control socket .*stale\.sock/);
+  });
+
+  it('never replaces a file that is not a socket', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'control-'));
+    const path = join(dir, 'notes.txt');
+    await writeFile(path, 'keep me');
+    await expect(startControlServer(path, {}, logger)).rejects.toThrow(/control socket .*notes\.txt: it exists and is not a socket/);
+    expect(await readFile(path, 'utf8')).toBe('keep me');
   });
 
   it('says no bridge is running when nothing listens', async () => {

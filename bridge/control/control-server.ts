@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { unlink } from 'node:fs/promises';
+import { lstat, unlink } from 'node:fs/promises';
 import type { Logger } from '../log.js';
 
 /** What a handler sends back: progress lines, then exactly one result or error. */
@@ -114,6 +114,8 @@ async function listen(server: net.Server, path: string): Promise<void> {
     await attempt();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw new Error(`cannot open the control socket ${path}: ${(error as Error).message}`);
+    // Only a socket nobody answers on is ours to replace: never a file that happens to be there.
+    if (!(await lstat(path).catch(() => undefined))?.isSocket()) throw new Error(`cannot open the control socket ${path}: it exists and is not a socket; give another path or remove it`);
     if (await alive(path)) throw new Error(`another bridge is running with control socket ${path}: stop it, or give this one --control <path>`);
     await unlink(path);
     await attempt();
