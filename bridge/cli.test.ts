@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +122,14 @@ describe('dl7450-bridge CLI', () => {
     expect(await daemon.stop()).toBe(0);
   });
 
+  it('run: SIGHUP (its terminal closed) stops it cleanly too: exit 0, control socket removed', async () => {
+    const daemon = await startRun('--link', 'raw', '--log-level', 'error');
+    const socket = /control socket: (\S+)/.exec(daemon.out())?.[1] as string;
+    expect(existsSync(socket)).toBe(true);
+    expect(await daemon.stop('SIGHUP')).toBe(0);
+    expect(existsSync(socket)).toBe(false);
+  });
+
   it('run: a plain MQTT client on a framed listen:// port gets one warning naming --link raw, and its password is never logged', async () => {
     const daemon = await startRun('--link', 'framed');
     const secret = 'SuperSecretToken-0123456789abcdefghijklmn';
@@ -171,7 +180,7 @@ async function startRun(...args: string[]) {
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
+      if (m && /^control socket: /m.test(out)) resolve(Number(m[1])); // the last line of its start
     });
     child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
   });
@@ -180,9 +189,9 @@ async function startRun(...args: string[]) {
     out: () => out,
     log: () => log,
     logged: (pattern: RegExp) => new Promise<void>((resolve) => (pattern.test(log) ? resolve() : waiting.push({ pattern, resolve }))),
-    stop(): Promise<number | null> {
+    stop(signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
       const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      child.kill('SIGINT');
+      child.kill(signal);
       return exit;
     },
   };

@@ -36,7 +36,7 @@ MQTT clients and tunnels their packets both ways, until Ctrl-C.
                     makes them reachable from the network; P 0 = any free port); overrides the
                     bench file's metrics:
 
-Exit codes: 0 stopped by a signal, 1 failed to start, 2 bad options or config.`;
+Exit codes: 0 stopped by a signal (SIGINT, SIGTERM, SIGHUP), 1 failed to start, 2 bad options or config.`;
 
 async function resolveConfig(values: Record<string, string | undefined>): Promise<BridgeConfig> {
   if (values.config !== undefined) {
@@ -54,6 +54,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     args: argv,
     options: { port: { type: 'string' }, link: { type: 'string' }, broker: { type: 'string' }, config: { type: 'string' }, 'log-level': { type: 'string' }, control: { type: 'string' }, metrics: { type: 'string' } },
     strict: true,
+  });
+  // Listened for from the start: a signal during startup stops the bridge once it is up (its
+  // ptys and sockets removed) instead of killing it half-made. SIGHUP: its terminal went away.
+  const stopRequested = new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve());
   });
   let config: BridgeConfig;
   try {
@@ -102,10 +107,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   process.stdout.write(`control socket: ${control.path} (dl7450-bridge power cut|on|cycle <board>)\n`);
   if (metricsServer) process.stdout.write(`metrics: ${metricsServer.url}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopRequested;
   await metricsServer?.close();
   metrics?.stop();
   await control.close();
