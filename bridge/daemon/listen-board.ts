@@ -28,13 +28,18 @@ export async function runListenBoard(board: BoardConfig, connectBroker: BrokerCo
   const address = source.address();
   log.info({ listen: `${address.host}:${address.port}`, link: board.link }, 'accepting board links');
 
+  let links = 0;
   const serve = async (line: SerialLink): Promise<void> => {
     const name = `${board.name}@${line.description.split(' <- ')[1] ?? line.description}`;
     log.info({ line: line.description }, 'board link accepted');
     const session = startSession(board, name, line, connectBroker, logger, cutter, () => void line.close());
-    sessions.add(session);
+    // Every link numbers its connections from 0 (a raw link has only 0): the board's merged
+    // streams give each link its own range, so its clients and metrics count each connection.
+    const offset = LINK_CONN_IDS * (links++ % MAX_LINKS);
+    const shifted = withConnIdOffset(session, offset);
+    sessions.add(shifted);
     sessions$.next(sessions);
-    const sub = session.events$.subscribe((e) => events$.next(e));
+    const sub = shifted.events$.subscribe((e) => events$.next(e));
     // Anyone may connect to a listening port: one that never speaks the link's first word is
     // not a board, and its session would otherwise stay open for good.
     const silent = session.events$
@@ -53,11 +58,12 @@ export async function runListenBoard(board: BoardConfig, connectBroker: BrokerCo
     await firstValueFrom(line.state$.pipe(filter((s) => s.type === 'lost' || s.type === 'closed')));
     log.info({ line: line.description }, 'board link ended');
     silent.unsubscribe();
-    sub.unsubscribe();
-    sessions.delete(session);
+    sessions.delete(shifted);
     sessions$.next(sessions);
     // The board's TCP link went away without a word from the board: as its cut profile says.
+    // Its last events (the cut of each connection) still reach the board's clients and metrics.
     await session.stop('the board link ended', board.cutProfile);
+    sub.unsubscribe();
     await line.close();
   };
   const accepting: Subscription = source.links$.subscribe((line) => void serve(line));
@@ -83,5 +89,24 @@ export async function runListenBoard(board: BoardConfig, connectBroker: BrokerCo
       sessions$.complete();
       events$.complete();
     },
+  };
+}
+
+/** Connection ids one link may use (a framed link's are one byte). */
+const LINK_CONN_IDS = 256;
+/** Ranges reused after this many links: ids stay well inside a safe integer. */
+const MAX_LINKS = 1 << 20;
+
+/** The session as the board's merged streams see it: its connection ids moved up by `offset`. */
+function withConnIdOffset(session: RunningSession, offset: number): RunningSession {
+  if (offset === 0) return session;
+  const shift = <T>(value: T): T => (typeof value === 'object' && value !== null && 'connId' in value ? { ...value, connId: (value as { connId: number }).connId + offset } : value);
+  return {
+    ...session,
+    events$: session.events$.pipe(map(shift)),
+    packets$: session.packets$.pipe(map(shift)),
+    captures$: session.captures$.pipe(map(shift)),
+    cut: (profile) => session.cut(profile),
+    stop: (why, profile) => session.stop(why, profile),
   };
 }

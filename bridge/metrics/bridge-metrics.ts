@@ -31,7 +31,8 @@ const SERIAL_BUCKETS = [1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2
  * by board. Watching captures$ turns on the per-packet stamping for as long as this runs.
  *
  * dl7450_link_up follows link-up/link-down for framed boards; raw boards have no link
- * handshake, so for them it is 1 while the board's one MQTT connection is open.
+ * handshake, so for them it is 1 while one of the board's MQTT connections is open (a raw
+ * listen:// board has one per accepted link).
  */
 export function createBridgeMetrics(daemon: Pick<Daemon, 'boards'>, options: BridgeMetricsOptions = {}): BridgeMetrics {
   const registry = new Registry();
@@ -133,6 +134,14 @@ interface EventCounters {
 
 function eventHandler(board: DaemonBoard, setLinkUp: (up: 0 | 1) => void, count: EventCounters): (e: SessionEvent) => void {
   const raw = board.config.link === 'raw';
+  // A raw listen:// board has one connection per accepted link: up while any of them is open.
+  const open = new Set<number>();
+  const rawConnection = (connId: number, isOpen: boolean): void => {
+    if (!raw) return;
+    if (isOpen) open.add(connId);
+    else open.delete(connId);
+    setLinkUp(open.size > 0 ? 1 : 0);
+  };
   return (e) => {
     switch (e.type) {
       case 'link-up':
@@ -140,13 +149,11 @@ function eventHandler(board: DaemonBoard, setLinkUp: (up: 0 | 1) => void, count:
       case 'link-down':
         return setLinkUp(0);
       case 'opened':
-        if (raw) setLinkUp(1);
-        return;
+        return rawConnection(e.connId, true);
       case 'closed':
-        if (raw) setLinkUp(0);
-        return;
+        return rawConnection(e.connId, false);
       case 'cut':
-        if (raw) setLinkUp(0);
+        rawConnection(e.connId, false);
         return count.cut();
       case 'open-failed':
         return count.openFailed();

@@ -4,6 +4,11 @@ import { connected, startBridgeBench, type BridgeBench } from '../support/bridge
 import { createBridgeMetrics, type BridgeMetrics } from '../../bridge/metrics/bridge-metrics.js';
 import { startMetricsServer, type MetricsServer } from '../../bridge/metrics/metrics-server.js';
 import { silentLogger } from '../../bridge/log.js';
+import { filter, firstValueFrom } from 'rxjs';
+import mqtt, { type MqttClient } from 'mqtt';
+import { startListenBench } from '../support/listen-bench.js';
+import type { DaemonBoard } from '../../bridge/daemon/daemon.js';
+import type { SessionEvent } from '../../bridge/session/session-types.js';
 
 // Virtual board -> socat pty -> bridge daemon -> real Mosquitto, scraped over HTTP as
 // Prometheus would: the counters must match the traffic the board's client made.
@@ -83,5 +88,40 @@ describe('metrics of a running bridge, scraped over HTTP', () => {
     expect(sample(text, 'dl7450_serial_seconds_count', { board: BOARD, direction: 'to-broker' })).toBeGreaterThanOrEqual(MESSAGES);
     expect(sample(text, 'dl7450_residence_seconds_count', { board: BOARD, direction: 'to-board' })).toBeGreaterThanOrEqual(MESSAGES);
     expect(sample(text, 'dl7450_bytes_total', { board: BOARD, direction: 'to-broker' })).toBeGreaterThan(MESSAGES * 'metrics/hil'.length);
+  });
+});
+
+describe('metrics of a raw listen:// board with several links', () => {
+  it('counts each link\'s connection, and a link killed without a word ends its count', async () => {
+    const broker = await startTestBroker();
+    const bench = await startListenBench(broker, { link: 'raw' });
+    const metrics = createBridgeMetrics(bench.daemon, { processMetrics: false });
+    const board = bench.daemon.boards.get('tcp') as DaemonBoard;
+    const read = async () => {
+      const text = await metrics.registry.metrics();
+      return { up: sample(text, 'dl7450_link_up', { board: 'tcp' }), connections: sample(text, 'dl7450_connections', { board: 'tcp' }) };
+    };
+    const next = (type: SessionEvent['type']) => firstValueFrom(board.events$.pipe(filter((e) => e.type === type)));
+    try {
+      const clients: MqttClient[] = [];
+      for (const id of ['link-a', 'link-b']) {
+        const connack = next('mqtt-connack');
+        const c = mqtt.connect(`mqtt://127.0.0.1:${bench.port}`, { clientId: id, reconnectPeriod: 0 });
+        c.on('error', () => undefined);
+        clients.push(c);
+        await connack;
+      }
+      expect(await read()).toEqual({ up: 1, connections: 2 });
+      for (const [i, left] of [[0, { up: 1, connections: 1 }], [1, { up: 0, connections: 0 }]] as const) {
+        const cut = next('cut');
+        clients[i].stream.destroy(); // gone without DISCONNECT, as kill -9 would
+        await cut;
+        expect(await read()).toEqual(left);
+      }
+    } finally {
+      metrics.stop();
+      await bench.stop();
+      await broker.stop();
+    }
   });
 });
