@@ -102,7 +102,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (daemon.embeddedBrokerUrl) process.stdout.write(`embedded broker: ${daemon.embeddedBrokerUrl}\n`);
   for (const board of config.boards) {
     const at = daemon.listening[board.name];
-    const where = at ? `listening on ${at.host}:${at.port}` : board.port;
+    const where = at ? `listening on ${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}` : board.port;
     process.stdout.write(`board ${board.name}: ${where} (${board.link})\n`);
   }
   process.stdout.write(`control socket: ${control.path} (dl7450-bridge power cut|on|cycle <board>)\n`);

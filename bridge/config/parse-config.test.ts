@@ -185,6 +185,16 @@ describe('parseConfig', () => {
     expect(error.issues.map((i) => i.path)).toEqual(['boards[1].name', 'boards[2].port']);
   });
 
+  it('finds one line given twice under two spellings; listen:// on port 0 is never a clash', () => {
+    const clash = (a: string, b: string) => problem({ boards: [board({ name: 'a', port: a }), board({ name: 'b', port: b })] }).message;
+    expect(clash('pty:/tmp/x1', 'pty:/tmp/./x1')).toBe('bench.yaml: boards[1].port: "pty:/tmp/./x1" is already the port of boards[0] (a)');
+    expect(clash('/dev/ttyS0', 'serial:/dev/ttyS0?baud=9600')).toMatch(/boards\[1\]\.port: "serial:\/dev\/ttyS0\?baud=9600" is already the port of boards\[0\] \(a\)/);
+    expect(clash('pty:/tmp/x2', '/tmp/x2')).toMatch(/boards\[1\]\.port: "\/tmp\/x2" is already the port of boards\[0\]/);
+    expect(clash('tcp://Host:4001', 'tcp://host:4001')).toMatch(/boards\[1\]\.port: "tcp:\/\/host:4001" is already the port/);
+    const two = parseConfig({ boards: [board({ name: 'a', port: 'listen://127.0.0.1:0' }), board({ name: 'b', port: 'listen://127.0.0.1:0' })] }, 'bench.yaml');
+    expect(two.boards.map((b) => b.name)).toEqual(['a', 'b']);
+  });
+
   it('reports every issue, one line each', () => {
     const error = problem({ log: { level: 'loud' }, boards: [board({ baudRate: 'fast', colour: 'red' })] });
     expect(error.message.split('\n').sort()).toEqual(

@@ -26,7 +26,7 @@ export async function runListenBoard(board: BoardConfig, connectBroker: BrokerCo
   const sessions$ = new BehaviorSubject<ReadonlySet<RunningSession>>(sessions);
   const cutter = createCutter();
   const address = source.address();
-  log.info({ listen: `${address.host}:${address.port}`, link: board.link }, 'accepting board links');
+  log.info({ listen: `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`, link: board.link }, 'accepting board links');
 
   let links = 0;
   const serve = async (line: SerialLink): Promise<void> => {
