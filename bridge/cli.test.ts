@@ -90,6 +90,12 @@ describe('dl7450-bridge CLI', () => {
     const many = run('demo', '--messages', '1500');
     expect(many.status).toBe(2);
     expect(many.stderr).toMatch(/--messages must be a number between 1 and 1000, got "1500"/);
+    // A count that is not whole is refused at once (it used to run the demo into its timeouts).
+    for (const [command, option, value] of [['demo', '--messages', '1.5'], ['selftest', '--packets', '2.5'], ['chaos', '--cuts', '2.5'], ['profile', '--qos', '1.5']]) {
+      const r = run(command, option, value);
+      expect(r.status, `${command} ${option} ${value}`).toBe(2);
+      expect(r.stderr).toContain(`${option} must be a whole number between`);
+    }
   });
 
   it('run: refuses, before starting, a line no retry could open: over a live pty, in a missing folder, on a file', async () => {

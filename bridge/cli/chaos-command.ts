@@ -7,7 +7,7 @@ import { formatChaosReport } from '../campaign/chaos-report.js';
 import { campaignBrokerChoice } from '../campaign/campaign-broker.js';
 import { createLogger } from '../log.js';
 import { CUT_PROFILES, type CutProfile } from '../session/cut-profile.js';
-import { parseNumberOption } from './parse-number.js';
+import { parseIntegerOption } from './parse-number.js';
 import { createProgress } from './progress.js';
 import { UsageError } from './usage-error.js';
 import { INTERRUPTED_EXIT, interruptible } from './interrupt.js';
@@ -60,9 +60,8 @@ export async function chaosCommand(argv: string[]): Promise<number> {
     strict: true,
   });
   if (values.cuts === undefined) throw new UsageError('give --cuts <N> (see dl7450-bridge chaos --help)');
-  const cuts = parseNumberOption('cuts', values.cuts, 0, 1, 1_000_000);
-  if (!Number.isInteger(cuts)) throw new UsageError(`--cuts must be a whole number, got "${values.cuts}"`);
-  const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : parseNumberOption('seed', values.seed, 0, 0, 2 ** 32 - 1);
+  const cuts = parseIntegerOption('cuts', values.cuts, 0, 1, 1_000_000);
+  const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : parseIntegerOption('seed', values.seed, 0, 0, 2 ** 32 - 1);
   const profiles = (values.profiles ?? DEFAULT_CHAOS.profiles.join(',')).split(',') as CutProfile[];
   for (const p of profiles) if (!CUT_PROFILES.includes(p)) throw new UsageError(`--profiles: "${p}" is not one of ${CUT_PROFILES.join(', ')}`);
   if (values.broker !== undefined) {

@@ -4,7 +4,7 @@ import { DemoInterrupted, runDemo } from '../demo/run-demo.js';
 import { INTERRUPTED_EXIT, interruptible } from './interrupt.js';
 import { formatDemoReport } from '../demo/demo-report.js';
 import { createLogger } from '../log.js';
-import { parseNumberOption } from './parse-number.js';
+import { parseIntegerOption, parseNumberOption } from './parse-number.js';
 
 export const demoHelp = `dl7450-bridge demo [options]
 
@@ -26,7 +26,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     options: { messages: { type: 'string' }, timeout: { type: 'string' }, 'log-level': { type: 'string' }, json: { type: 'boolean' } },
     strict: true,
   });
-  const messages = parseNumberOption('messages', values.messages, 50, 1, 1000);
+  const messages = parseIntegerOption('messages', values.messages, 50, 1, 1000);
   const timeoutMs = parseNumberOption('timeout', values.timeout, 20, 1, 3600) * 1000;
   const logger = createLogger(logLevelOption(values['log-level'], 'error'));
   const step = (text: string) => process.stderr.isTTY && process.stderr.write(`demo: ${text}\n`);

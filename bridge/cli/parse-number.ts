@@ -9,3 +9,10 @@ export function parseNumberOption(name: string, raw: string | undefined, fallbac
   }
   return value;
 }
+
+/** A whole-number CLI option (a count, a seed, a QoS): `--messages 1.5` names the option too. */
+export function parseIntegerOption(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  const value = parseNumberOption(name, raw, fallback, min, max);
+  if (!Number.isInteger(value)) throw new UsageError(`--${name} must be a whole number between ${min} and ${max}, got "${raw}"`);
+  return value;
+}

@@ -16,7 +16,7 @@ import { formatNs, percentilesCsv, renderPercentileTable } from '../profile/perc
 import { renderHtmlReport } from '../profile/html-report.js';
 import { writePcapngFile } from '../profile/pcapng-writer.js';
 import type { TraceHeader, TraceWorkload } from '../profile/trace-format.js';
-import { parseNumberOption } from './parse-number.js';
+import { parseIntegerOption, parseNumberOption } from './parse-number.js';
 import { parseDurationMs } from './parse-duration.js';
 import { createProgress } from './progress.js';
 import { UsageError } from './usage-error.js';
@@ -58,7 +58,7 @@ Exit codes: 0 done, 1 failed, 2 bad options, 130 interrupted.`;
 
 function workloadFrom(values: Record<string, string | boolean | undefined>): TraceWorkload {
   const str = (k: string) => values[k] as string | undefined;
-  const qos = parseNumberOption('qos', str('qos'), 1, 0, 2);
+  const qos = parseIntegerOption('qos', str('qos'), 1, 0, 2);
   if (!Number.isInteger(qos)) throw new UsageError(`--qos must be 0, 1 or 2, got "${str('qos')}"`);
   const direction = str('direction') ?? 'both';
   if (direction !== 'up' && direction !== 'down' && direction !== 'both') throw new UsageError(`--direction must be up, down or both, got "${direction}"`);

@@ -3,7 +3,7 @@ import { runLinkSelftest } from '../selftest/link-selftest.js';
 import { formatSelftestReport } from '../selftest/selftest-report.js';
 import { DEFAULT_SELFTEST, type SelftestOptions } from '../selftest/selftest-options.js';
 import { createProgress } from './progress.js';
-import { parseNumberOption } from './parse-number.js';
+import { parseIntegerOption, parseNumberOption } from './parse-number.js';
 import { INTERRUPTED_EXIT, interruptible } from './interrupt.js';
 
 export const selftestHelp = `dl7450-bridge selftest [options]
@@ -46,8 +46,8 @@ export async function selftestCommand(argv: string[]): Promise<number> {
   const d = DEFAULT_SELFTEST;
   const rate = (name: keyof SelftestOptions['faults']) => parseNumberOption(name, values[name], d.faults[name], 0, 1);
   const options: SelftestOptions = {
-    packets: parseNumberOption('packets', values.packets, d.packets, 1, 10_000_000),
-    seed: parseNumberOption('seed', values.seed, d.seed, 0, 2 ** 32 - 1),
+    packets: parseIntegerOption('packets', values.packets, d.packets, 1, 10_000_000),
+    seed: parseIntegerOption('seed', values.seed, d.seed, 0, 2 ** 32 - 1),
     timeoutMs: parseNumberOption('timeout', values.timeout, d.timeoutMs / 1000, 1, 86_400) * 1000,
     faults: { garbage: rate('garbage'), truncate: rate('truncate'), corrupt: rate('corrupt'), drop: rate('drop'), duplicate: rate('duplicate'), text: rate('text') },
   };
