@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
+import { createPtyLink } from '../drivers/pty/pty-link.js';
 import net from 'node:net';
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
@@ -101,9 +102,13 @@ describe('dl7450-bridge CLI', () => {
   it('run: refuses, before starting, a line no retry could open: over a live pty, in a missing folder, on a file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dl7450-cli-ports-'));
     await writeFile(join(dir, 'notes.txt'), 'not a tty');
-    await symlink('/dev/null', join(dir, 'live')); // as another bridge's or sim's pty link looks
+    // Another program's live pty link, as a sim or a bridge leaves it while it runs.
+    const other = createPtyLink({ linkPath: join(dir, 'live') });
+    await other.open();
+    await symlink('/dev/null', join(dir, 'device'));
     for (const [port, problem] of [
-      [`pty:${join(dir, 'live')}`, /it points at \/dev\/null, which exists \(another sim's or bridge's pty\?\)/],
+      [`pty:${join(dir, 'live')}`, /it points at \/dev\/pts\/\d+, which exists \(another sim's or bridge's pty\?\)/],
+      [`pty:${join(dir, 'device')}`, /it points at \/dev\/null, a device, not a pty left by a previous run/],
       [`pty:${join(dir, 'missing', 'b0')}`, /the folder .*missing does not exist/],
       [join(dir, 'notes.txt'), /it is a regular file, not a serial device/],
       [`serial:${dir}?baud=9600`, /it is a folder, not a serial device/],
@@ -119,6 +124,7 @@ describe('dl7450-bridge CLI', () => {
     expect(file.status).toBe(2);
     expect(file.stderr).toMatch(/--control .*notes\.txt: it exists and is not a socket; give another path or remove it/);
     expect(await readFile(join(dir, 'notes.txt'), 'utf8')).toBe('not a tty'); // still there
+    await other.close();
   });
 
   it('run: serves boards on listen:// through the embedded broker until SIGINT, then exits 0', async () => {

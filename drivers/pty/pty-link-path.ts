@@ -21,6 +21,9 @@ export async function ptyLinkPathProblem(path: string): Promise<string | undefin
   if (!existing.isSymbolicLink()) return 'it exists and is not a symlink left by a previous run; give another path or remove it';
   const target = await readlink(absolute);
   if (!target.startsWith('/dev/')) return `it is a symlink to ${target}, not one left by a previous run; give another path or remove it`;
-  if (await exists(absolute)) return `it points at ${target}, which exists (another sim's or bridge's pty?); stop that program or give another path`;
+  if (await exists(absolute)) {
+    if (target.startsWith('/dev/pts/')) return `it points at ${target}, which exists (another sim's or bridge's pty?); stop that program or give another path`;
+    return `it points at ${target}, a device, not a pty left by a previous run; give another path or remove the link`;
+  }
   return undefined;
 }
