@@ -203,7 +203,9 @@ export function createDl7450Client(deps: ClientDeps, brokerUrl: unknown, clientI
       state = 'disconnected';
       if (retryTimer !== undefined) deps.clearTimeout(retryTimer);
       onConnect = onMessage = onSubscribe = onPublish = undefined;
-      engine?.removeAllListeners();
+      // Its listeners stay: ours are inert now (state, callbacks), and MQTT.js clears its own
+      // timers (the 30 s CONNACK timer among them) in a 'close' listener of its own, which
+      // removeAllListeners() took away, keeping a powered-off board's process alive.
       engine?.on('error', () => undefined);
       engine?.end(true);
     },
