@@ -91,6 +91,19 @@ describe('dl7450-bridge CLI', () => {
     const many = run('demo', '--messages', '1500');
     expect(many.status).toBe(2);
     expect(many.stderr).toMatch(/--messages must be a number between 1 and 1000, got "1500"/);
+    // Where the files go is checked before the run: profile used to hang in mkdir under /proc,
+    // chaos to fail with an errno after the whole campaign.
+    for (const [args, message] of [
+      [['profile', '--out', '/proc/nope/x'], /--out \/proc\/nope\/x: cannot make the folder \/proc\/nope \(ENOENT\)/],
+      [['profile', '--out', '/etc/passwd'], /--out \/etc\/passwd: it exists and is not a folder/],
+      [['chaos', '--cuts', '1', '--report', '/proc/nope/r.json'], /--report \/proc\/nope\/r\.json: cannot write there \(ENOENT\)/],
+      [['chaos', '--cuts', '1', '--report', '/tmp'], /--report \/tmp: it exists and is not a file/],
+    ] as const) {
+      const r = run(...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).not.toMatch(/^chaos: /m);
+    }
     // A count that is not whole is refused at once (it used to run the demo into its timeouts).
     for (const [command, option, value] of [['demo', '--messages', '1.5'], ['selftest', '--packets', '2.5'], ['chaos', '--cuts', '2.5'], ['profile', '--qos', '1.5']]) {
       const r = run(command, option, value);

@@ -10,6 +10,7 @@ import { CUT_PROFILES, type CutProfile } from '../session/cut-profile.js';
 import { parseIntegerOption } from './parse-number.js';
 import { createProgress } from './progress.js';
 import { UsageError } from './usage-error.js';
+import { checkOutputFile } from './output-path.js';
 import { INTERRUPTED_EXIT, interruptible } from './interrupt.js';
 
 export const chaosHelp = `dl7450-bridge chaos --cuts N [--seed S] [options]
@@ -74,6 +75,7 @@ export async function chaosCommand(argv: string[]): Promise<number> {
   const uptimeMs = range('uptime', values.uptime, DEFAULT_CHAOS.uptimeMs);
   const offMs = range('off', values.off, DEFAULT_CHAOS.offMs);
   const report = values.report ?? `chaos-${seed}.json`;
+  await checkOutputFile('report', report);
   // Every cut takes a link down, a warning in a bridge's log but expected here.
   const logger = createLogger(logLevelOption(values['log-level'], 'error'));
   // Installed before the first line: whoever reads it may press Ctrl-C at once.

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseOptions } from './parse-options.js';
 import { BrokerUrlError, parseBrokerUrl } from '../broker/broker-url.js';
@@ -20,6 +20,7 @@ import { parseIntegerOption, parseNumberOption } from './parse-number.js';
 import { parseDurationMs } from './parse-duration.js';
 import { createProgress } from './progress.js';
 import { UsageError } from './usage-error.js';
+import { makeOutputFolder } from './output-path.js';
 import { INTERRUPTED_EXIT, interruptible } from './interrupt.js';
 
 export const profileHelp = `dl7450-bridge profile [--rate N] [--size B[,B...]] [--qos 0|1|2] [--direction up|down|both]
@@ -121,7 +122,7 @@ export async function profileCommand(argv: string[]): Promise<number> {
     }
   }
   const dir = values.out ?? `profile-${stamp()}`;
-  await mkdir(dir, { recursive: true });
+  await makeOutputFolder('out', dir);
   const logger = createLogger(logLevelOption(values['log-level'], 'warn'));
   let bar = createProgress(1, 'profile');
   const progress = (sent: number, total: number): void => {
