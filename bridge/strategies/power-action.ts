@@ -83,8 +83,11 @@ export async function runPowerAction(name: string, board: DaemonBoard, action: P
     const before = board.clients();
     // Switching on a board that is on changes nothing, so no HELLO would come: say so now
     // instead of after the return timeout.
-    if (action === 'on' && (await board.power.state()) === 'on') {
-      add({ step: 'error', detail: `the board is already on (${board.power.description}): nothing to switch; power cycle restarts it` });
+    // Nor does cutting one that is off: no link to lose, no will due.
+    const state = action === 'cycle' ? undefined : await board.power.state();
+    if ((action === 'on' && state === 'on') || (action === 'cut' && state === 'off')) {
+      const hint = action === 'on' ? 'power cycle restarts it' : 'power on brings it back';
+      add({ step: 'error', detail: `the board is already ${state} (${board.power.description}): nothing to switch; ${hint}` });
       timeline.ok = false;
       return timeline;
     }

@@ -92,6 +92,9 @@ describeNeeding(['app-choice', 'power'], 'power timelines', () => {
     expect(names(t.steps)).toEqual(['cut', 'link-lost', 'broker-dropped', 'will', 'error']);
     expect(t.steps[4].detail).toBe('cancelled (the control client went away): the board is left powered off');
     expect(await dut.power.state()).toBe('off');
+    const again = await runPowerAction('dut', dut, 'cut');
+    expect(again.ok).toBe(false);
+    expect(again.steps).toEqual([expect.objectContaining({ step: 'error', detail: expect.stringMatching(/^the board is already off \(.*\): nothing to switch; power on brings it back$/) })]);
   });
 
   it('silent with keep-alive 0 says no will will come, instead of waiting for one', async () => {
