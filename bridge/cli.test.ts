@@ -104,6 +104,17 @@ describe('dl7450-bridge CLI', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stdout).not.toMatch(/^chaos: /m);
     }
+    // A negative value gets the option's range message, not parseArgs' "ambiguous" one; a
+    // profile that would send nothing is refused instead of passing.
+    for (const [args, message] of [
+      [['demo', '--timeout', '-1'], /--timeout must be a number between 1 and 3600, got "-1"/],
+      [['selftest', '--packets', '-5'], /--packets must be a number between 1 and 10000000, got "-5"/],
+      [['profile', '--rate', '1.5', '--duration', '200ms'], /--rate 1\.5 for --duration 200 ms schedules no message/],
+    ] as const) {
+      const r = run(...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
     // A count that is not whole is refused at once (it used to run the demo into its timeouts).
     for (const [command, option, value] of [['demo', '--messages', '1.5'], ['selftest', '--packets', '2.5'], ['chaos', '--cuts', '2.5'], ['profile', '--qos', '1.5']]) {
       const r = run(command, option, value);

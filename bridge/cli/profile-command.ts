@@ -110,6 +110,9 @@ export async function profileCommand(argv: string[]): Promise<number> {
   if (!echo && (values.board !== undefined || values['echo-prefix'] !== undefined)) throw new UsageError('--board and --echo-prefix go with --port or --config');
   if (echo && values.direction !== undefined && values.direction !== 'echo') throw new UsageError('a board of yours is profiled by round trips through echo_app.py: --direction does not apply');
   const workload = workloadFrom({ ...values, direction: echo ? undefined : values.direction });
+  if (Math.floor((workload.durationMs * workload.rate) / 1000) === 0) {
+    throw new UsageError(`--rate ${workload.rate} for --duration ${workload.durationMs} ms schedules no message: raise one of them`);
+  }
   if (echo) workload.direction = 'echo';
   if (values.broker !== undefined && !/^(mqtt|tcp):\/\//.test(values.broker)) throw new UsageError(`--broker must be mqtt://host:port, got "${values.broker}"`);
   if (values.broker !== undefined) {

@@ -35,7 +35,7 @@ describe('dl7450-bridge sim: bad arguments', () => {
       [['--app', join(dir, 'no-default.mjs'), '--tty', tty], /--app .*no-default\.mjs: the default export must be/],
       [['--app', join(dir, 'broken.mjs'), '--tty', tty], /--app .*broken\.mjs: cannot load it: /],
       [['--app', app, '--tty', join(dir, 'taken')], /--tty .*taken: it exists and is not a symlink left by a previous run/],
-      [['--app', app, '--tty', join(dir, 'live')], /--tty .*live: it points at \/dev\/null, which exists/],
+      [['--app', app, '--tty', join(dir, 'live')], /--tty .*live: it points at \/dev\/null, a device, not a pty left by a previous run/],
       [['--app', app, '--tty', join(dir, 'elsewhere')], /--tty .*elsewhere: it is a symlink to .*notes\.txt, not one left by a previous run/],
       [['--app', app, '--tty', join(dir, 'no-such-folder', 'tty')], /--tty .*: the folder .*no-such-folder does not exist/],
       [['--app', app, '--tty', tty, '--line', 'baud=fast'], /--line: line model spec "baud=fast": baud must be a number/],
