@@ -143,6 +143,8 @@ export async function profileCommand(argv: string[]): Promise<number> {
   interrupt.dispose();
   bar.finish();
   const header = run.records[0] as TraceHeader;
+  // Marked in the trace itself, so report and the HTML say so too, not only this console.
+  if (run.interrupted) header.interrupted = { messagesSent: run.sent };
   const sameClock = header.clock.source === 'same-clock' ? '; same clock: a virtual board' : '';
   const clock = 'error' in run.clock ? `clock sync failed: ${run.clock.error}` : `board clock offset ${formatNs(run.clock.offsetNs)} ± ${formatNs(run.clock.boundNs)} (${run.clock.samples} TIME exchanges${sameClock})`;
   const histograms = buildHistograms(run.records);

@@ -6,6 +6,7 @@ import { buildHistograms } from '../profile/latency-histograms.js';
 import { percentilesCsv, renderPercentileTable } from '../profile/percentile-table.js';
 import { readTrace } from '../profile/read-trace.js';
 import { UsageError } from './usage-error.js';
+import type { TraceHeader } from '../profile/trace-format.js';
 
 export const reportHelp = `dl7450-bridge report <trace.jsonl> [--html FILE] [--csv FILE]
 
@@ -43,6 +44,8 @@ export async function reportCommand(argv: string[]): Promise<number> {
 
   const records = await readTrace(trace);
   const histograms = buildHistograms(records);
+  const { interrupted } = records[0] as TraceHeader;
+  if (interrupted) process.stdout.write(`INTERRUPTED run: ${interrupted.messagesSent} messages sent before it was stopped\n`);
   process.stdout.write(`${renderPercentileTable(histograms)}\n\n`);
   await writeFile(html, renderHtmlReport(records, { title: basename(trace), histograms }));
   process.stdout.write(`html: ${html}\n`);

@@ -34,6 +34,7 @@ function headerInfo(header: TraceHeader | undefined): string {
     ['started', header.startedAt],
     ['clock', clock],
     ['capture', header.capture ? 'on' : 'off (the bridge took no stamps)'],
+    ...(header.interrupted ? ([['interrupted', `stopped early: ${header.interrupted.messagesSent} messages sent, of the workload above`]] as [string, string][]) : []),
   ];
   return `<dl>${rows.map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(String(v))}</dd>`).join('')}</dl>`;
 }

@@ -27,6 +27,8 @@ export interface TraceHeader {
   clock: { source: 'same-clock' | 'time-sync'; offsetNs: number; boundNs: number; samples: number };
   /** The bridge's stamps were taken (false in the capture-off run of the overhead benchmark). */
   capture: boolean;
+  /** Set when the run was stopped early (Ctrl-C): the workload's schedule was cut short. */
+  interrupted?: { messagesSent: number };
 }
 
 export interface TraceWorkload {

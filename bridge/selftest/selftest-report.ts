@@ -34,6 +34,7 @@ export function formatSelftestReport(r: SelftestResult, o: SelftestOptions): str
     row('link resets', r.host.resets + r.host.broken),
     '',
     `result: ${r.packetsDelivered}/${r.packetsSent} packets delivered exactly once, in order, in ${seconds.toFixed(2)} s (${rate})`,
-    r.passed ? 'PASS' : `FAIL: ${r.failure}`,
+    // An interrupted run proves only what it delivered: no bare PASS for 16 of 200000.
+    r.passed ? (r.interrupted ? `no fault in the ${r.packetsDelivered} packets delivered before the interruption (not a PASS)` : 'PASS') : `FAIL: ${r.failure}`,
   ].join('\n');
 }

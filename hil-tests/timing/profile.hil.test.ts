@@ -146,6 +146,14 @@ describeNeeding(['app-choice'], 'latency profile (virtual board, Mosquitto)', ()
       expect(await cli.exited, cli.text()).toBe(130);
       expect(cli.text()).toMatch(/^INTERRUPTED: the schedule was ended early; \d+ messages sent, all reported below$/m);
       for (const f of ['trace.jsonl', 'percentiles.csv', 'capture.pcapng', 'report.html']) expect((await stat(join(out, f))).isFile()).toBe(true);
+      // The files say so too: the trace header, the HTML, and report reading the trace again.
+      const header = (await readTrace(join(out, 'trace.jsonl')))[0] as TraceHeader;
+      const sent = Number(/(\d+) messages sent, all reported below/.exec(cli.text())?.[1]);
+      expect(header.interrupted).toEqual({ messagesSent: sent });
+      expect(await readFile(join(out, 'report.html'), 'utf8')).toContain(`stopped early: ${sent} messages sent`);
+      const again = startCli(['report', join(out, 'trace.jsonl'), '--html', join(out, 'again.html')]);
+      expect(await again.exited).toBe(0);
+      expect(again.text()).toContain(`INTERRUPTED run: ${sent} messages sent before it was stopped`);
     } finally {
       await rm(out, { recursive: true, force: true });
     }
