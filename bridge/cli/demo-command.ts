@@ -17,7 +17,7 @@ the will was published.
   --messages N      messages per direction and QoS, 1 to 1000 (default 50; the embedded broker
                     holds at most 1000 QoS 2 messages of a client in flight)
   --timeout S       give up after S seconds per step (default 20)
-  --log-level L     bridge log level on stderr: fatal, error, warn, info, debug (default error)
+  --log-level L     bridge log level on stderr: fatal, error, warn, info, debug, trace (default error)
   --json            print the result as JSON instead of a table`;
 
 export async function demoCommand(argv: string[]): Promise<number> {

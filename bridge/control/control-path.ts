@@ -11,11 +11,27 @@ export function controlDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'dl7450-bridge') : join(tmpdir(), `dl7450-bridge-${userInfo().uid}`);
 }
 
-/** This process's control socket, its folder made owner-only. */
+/**
+ * This process's control socket, its folder made owner-only. Sockets left there by killed
+ * bridges (their pid gone) are removed on the way, or the folder would only ever grow.
+ */
 export async function ownControlPath(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const dir = controlDir(env);
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const pid = /^(\d+)\.sock$/.exec(name)?.[1];
+    if (pid !== undefined && Number(pid) !== process.pid && !processAlive(Number(pid))) await unlink(join(dir, name)).catch(() => undefined);
+  }
   return join(dir, `${process.pid}.sock`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
+  }
 }
 
 interface RunningBridge {
