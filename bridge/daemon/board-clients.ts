@@ -1,5 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
-import type { SessionEvent } from '../session/session-types.js';
+import { LINK_CONN_IDS, type SessionEvent } from '../session/session-types.js';
 
 /** One MQTT client of a board, as its CONNECT said (never its password or will message). */
 export interface BoardClient {
@@ -26,7 +26,9 @@ export function trackBoardClients(events$: Observable<SessionEvent>): { clients(
         clients.delete(e.connId);
         return;
       case 'link-down':
-        clients.clear();
+        // One link of a listen:// board went: its connections, not the other links'.
+        if (e.link === undefined) clients.clear();
+        else for (const id of clients.keys()) if (Math.floor(id / LINK_CONN_IDS) === e.link) clients.delete(id);
         return;
       default:
         return;

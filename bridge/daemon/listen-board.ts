@@ -4,7 +4,7 @@ import { parseListenSpec } from '../../drivers/listen/listen-spec.js';
 import type { SerialLink } from '../../drivers/serial-link.js';
 import type { BoardConfig } from '../config/config-types.js';
 import type { Logger } from '../log.js';
-import type { BrokerConnector, RunningSession, SessionEvent } from '../session/session-types.js';
+import { LINK_CONN_IDS, type BrokerConnector, type RunningSession, type SessionEvent } from '../session/session-types.js';
 import type { BoardRunner } from './serial-board.js';
 import { startSession } from './run-session.js';
 import { createCutter } from '../session/lingering.js';
@@ -35,8 +35,7 @@ export async function runListenBoard(board: BoardConfig, connectBroker: BrokerCo
     const session = startSession(board, name, line, connectBroker, logger, cutter, () => void line.close());
     // Every link numbers its connections from 0 (a raw link has only 0): the board's merged
     // streams give each link its own range, so its clients and metrics count each connection.
-    const offset = LINK_CONN_IDS * (links++ % MAX_LINKS);
-    const shifted = withConnIdOffset(session, offset);
+    const shifted = asLink(session, links++ % MAX_LINKS);
     sessions.add(shifted);
     sessions$.next(sessions);
     const sub = shifted.events$.subscribe((e) => events$.next(e));
@@ -92,18 +91,20 @@ export async function runListenBoard(board: BoardConfig, connectBroker: BrokerCo
   };
 }
 
-/** Connection ids one link may use (a framed link's are one byte). */
-const LINK_CONN_IDS = 256;
 /** Ranges reused after this many links: ids stay well inside a safe integer. */
 const MAX_LINKS = 1 << 20;
 
-/** The session as the board's merged streams see it: its connection ids moved up by `offset`. */
-function withConnIdOffset(session: RunningSession, offset: number): RunningSession {
-  if (offset === 0) return session;
+/**
+ * The session as the board's merged streams see link `link`: its connection ids moved up into
+ * the link's range, its link-up and link-down tagged with the link.
+ */
+function asLink(session: RunningSession, link: number): RunningSession {
+  const offset = LINK_CONN_IDS * link;
   const shift = <T>(value: T): T => (typeof value === 'object' && value !== null && 'connId' in value ? { ...value, connId: (value as { connId: number }).connId + offset } : value);
+  const tag = (e: SessionEvent): SessionEvent => (e.type === 'link-up' || e.type === 'link-down' ? { ...e, link } : shift(e));
   return {
     ...session,
-    events$: session.events$.pipe(map(shift)),
+    events$: session.events$.pipe(map(tag)),
     packets$: session.packets$.pipe(map(shift)),
     captures$: session.captures$.pipe(map(shift)),
     cut: (profile) => session.cut(profile),

@@ -134,8 +134,15 @@ interface EventCounters {
 
 function eventHandler(board: DaemonBoard, setLinkUp: (up: 0 | 1) => void, count: EventCounters): (e: SessionEvent) => void {
   const raw = board.config.link === 'raw';
-  // A raw listen:// board has one connection per accepted link: up while any of them is open.
+  // A raw listen:// board has one connection per accepted link: up while any of them is open;
+  // a framed one, while any of its links is (a board with one line has no link number: -1).
   const open = new Set<number>();
+  const linksUp = new Set<number>();
+  const framedLink = (link: number | undefined, up: boolean): void => {
+    if (up) linksUp.add(link ?? -1);
+    else linksUp.delete(link ?? -1);
+    setLinkUp(linksUp.size > 0 ? 1 : 0);
+  };
   const rawConnection = (connId: number, isOpen: boolean): void => {
     if (!raw) return;
     if (isOpen) open.add(connId);
@@ -145,9 +152,9 @@ function eventHandler(board: DaemonBoard, setLinkUp: (up: 0 | 1) => void, count:
   return (e) => {
     switch (e.type) {
       case 'link-up':
-        return setLinkUp(1);
+        return framedLink(e.link, true);
       case 'link-down':
-        return setLinkUp(0);
+        return framedLink(e.link, false);
       case 'opened':
         return rawConnection(e.connId, true);
       case 'closed':

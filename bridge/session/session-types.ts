@@ -62,8 +62,10 @@ export interface SessionDeps {
 }
 
 export type SessionEvent =
-  | { type: 'link-up'; board: string; firmware: string; cause: string }
-  | { type: 'link-down'; cause: string; detail: string }
+  // link: which of the board's links (listen:// boards: one per accepted connection, its
+  // connection ids from link × LINK_CONN_IDS); absent on a board with one line.
+  | { type: 'link-up'; board: string; firmware: string; cause: string; link?: number }
+  | { type: 'link-down'; cause: string; detail: string; link?: number }
   | { type: 'opened'; connId: number; url: string }
   | { type: 'open-failed'; connId: number; reason: number; text: string }
   | { type: 'closed'; connId: number; reason: number; text: string }
@@ -104,3 +106,6 @@ export interface RunningSession {
    */
   stop(why?: string, profile?: CutProfile): Promise<void>;
 }
+
+/** Connection ids one link may use (a framed link's are one byte). */
+export const LINK_CONN_IDS = 256;

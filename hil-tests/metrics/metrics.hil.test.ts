@@ -7,6 +7,8 @@ import { silentLogger } from '../../bridge/log.js';
 import { filter, firstValueFrom } from 'rxjs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startListenBench } from '../support/listen-bench.js';
+import { createTcpLink } from '../../drivers/tcp/tcp-link.js';
+import { createVirtualBoard, type VirtualBoard } from '../../drivers/boards/virtual-board.js';
 import type { DaemonBoard } from '../../bridge/daemon/daemon.js';
 import type { SessionEvent } from '../../bridge/session/session-types.js';
 
@@ -119,6 +121,42 @@ describe('metrics of a raw listen:// board with several links', () => {
         expect(await read()).toEqual(left);
       }
     } finally {
+      metrics.stop();
+      await bench.stop();
+      await broker.stop();
+    }
+  });
+});
+
+describe('a framed listen:// board with two links', () => {
+  it('keeps each link\'s clients and link state apart: one link lost leaves the other\'s client and link up', async () => {
+    const broker = await startTestBroker();
+    const bench = await startListenBench(broker, { link: 'framed' });
+    const metrics = createBridgeMetrics(bench.daemon, { processMetrics: false });
+    const board = bench.daemon.boards.get('tcp') as DaemonBoard;
+    const linkUp = async () => sample(await metrics.registry.metrics(), 'dl7450_link_up', { board: 'tcp' });
+    const next = (type: SessionEvent['type']) => firstValueFrom(board.events$.pipe(filter((e) => e.type === type)));
+    const boards: VirtualBoard[] = [];
+    try {
+      for (const id of ['framed-a', 'framed-b']) {
+        const line = createTcpLink({ host: '127.0.0.1', port: bench.port });
+        await line.open();
+        const b = createVirtualBoard({ line, mode: 'framed', id });
+        boards.push(b);
+        const connack = next('mqtt-connack');
+        const c = b.connect('tcp://iot.example.com:1883', { clientId: id, reconnectPeriod: 0 });
+        c.on('error', () => undefined);
+        await connack;
+      }
+      expect(board.clients().map((c) => c.clientId).sort()).toEqual(['framed-a', 'framed-b']);
+      expect(await linkUp()).toBe(1);
+      const down = next('link-down');
+      boards[0].cut(); // power cut: the bridge finds this link dead by its unanswered PINGs
+      await down;
+      expect(board.clients().map((c) => c.clientId)).toEqual(['framed-b']);
+      expect(await linkUp()).toBe(1); // the other link is still up
+    } finally {
+      for (const b of boards) b.cut();
       metrics.stop();
       await bench.stop();
       await broker.stop();
