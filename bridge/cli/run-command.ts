@@ -15,6 +15,7 @@ import { ownControlPath } from '../control/control-path.js';
 import type { BridgeConfig } from '../config/config-types.js';
 import { createBridgeMetrics } from '../metrics/bridge-metrics.js';
 import { MetricsListenError, parseMetricsListen, startMetricsServer } from '../metrics/metrics-server.js';
+import { hostPort } from '../../drivers/listen/accepted-link.js';
 
 export const runHelp = `dl7450-bridge run --port <line> [--link framed|raw] [--broker <url>]
 dl7450-bridge run --config <bench.yaml>
@@ -102,7 +103,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (daemon.embeddedBrokerUrl) process.stdout.write(`embedded broker: ${daemon.embeddedBrokerUrl}\n`);
   for (const board of config.boards) {
     const at = daemon.listening[board.name];
-    const where = at ? `listening on ${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}` : board.port;
+    const where = at ? `listening on ${hostPort(at.host, at.port)}` : board.port;
     process.stdout.write(`board ${board.name}: ${where} (${board.link})\n`);
   }
   process.stdout.write(`control socket: ${control.path} (dl7450-bridge power cut|on|cycle <board>)\n`);

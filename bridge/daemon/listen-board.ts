@@ -8,6 +8,7 @@ import { LINK_CONN_IDS, type BrokerConnector, type RunningSession, type SessionE
 import type { BoardRunner } from './serial-board.js';
 import { startSession } from './run-session.js';
 import { createCutter } from '../session/lingering.js';
+import { hostPort } from '../../drivers/listen/accepted-link.js';
 
 export interface ListenBoardRunner extends BoardRunner {
   /** Where boards connect. */
@@ -26,7 +27,7 @@ export async function runListenBoard(board: BoardConfig, connectBroker: BrokerCo
   const sessions$ = new BehaviorSubject<ReadonlySet<RunningSession>>(sessions);
   const cutter = createCutter();
   const address = source.address();
-  log.info({ listen: `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`, link: board.link }, 'accepting board links');
+  log.info({ listen: hostPort(address.host, address.port), link: board.link }, 'accepting board links');
 
   let links = 0;
   const serve = async (line: SerialLink): Promise<void> => {
@@ -107,7 +108,5 @@ function asLink(session: RunningSession, link: number): RunningSession {
     events$: session.events$.pipe(map(tag)),
     packets$: session.packets$.pipe(map(shift)),
     captures$: session.captures$.pipe(map(shift)),
-    cut: (profile) => session.cut(profile),
-    stop: (why, profile) => session.stop(why, profile),
   };
 }

@@ -93,22 +93,37 @@ describe('metrics of a running bridge, scraped over HTTP', () => {
   });
 });
 
-describe('metrics of a raw listen:// board with several links', () => {
-  it('counts each link\'s connection, and a link killed without a word ends its count', async () => {
-    const broker = await startTestBroker();
-    const bench = await startListenBench(broker, { link: 'raw' });
-    const metrics = createBridgeMetrics(bench.daemon, { processMetrics: false });
-    const board = bench.daemon.boards.get('tcp') as DaemonBoard;
-    const read = async () => {
+/** A listen:// board on its own bridge and broker, its metrics read straight from the registry. */
+async function listenBoardMetrics(link: 'raw' | 'framed') {
+  const broker = await startTestBroker();
+  const bench = await startListenBench(broker, { link });
+  const metrics = createBridgeMetrics(bench.daemon, { processMetrics: false });
+  const board = bench.daemon.boards.get('tcp') as DaemonBoard;
+  return {
+    port: bench.port,
+    board,
+    read: async () => {
       const text = await metrics.registry.metrics();
       return { up: sample(text, 'dl7450_link_up', { board: 'tcp' }), connections: sample(text, 'dl7450_connections', { board: 'tcp' }) };
-    };
-    const next = (type: SessionEvent['type']) => firstValueFrom(board.events$.pipe(filter((e) => e.type === type)));
+    },
+    /** The board's next event of this type. */
+    next: (type: SessionEvent['type']) => firstValueFrom(board.events$.pipe(filter((e) => e.type === type))),
+    async stop() {
+      metrics.stop();
+      await bench.stop();
+      await broker.stop();
+    },
+  };
+}
+
+describe('metrics of a raw listen:// board with several links', () => {
+  it('counts each link\'s connection, and a link killed without a word ends its count', async () => {
+    const { port, read, next, stop } = await listenBoardMetrics('raw');
     try {
       const clients: MqttClient[] = [];
       for (const id of ['link-a', 'link-b']) {
         const connack = next('mqtt-connack');
-        const c = mqtt.connect(`mqtt://127.0.0.1:${bench.port}`, { clientId: id, reconnectPeriod: 0 });
+        const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: id, reconnectPeriod: 0 });
         c.on('error', () => undefined);
         clients.push(c);
         await connack;
@@ -121,25 +136,18 @@ describe('metrics of a raw listen:// board with several links', () => {
         expect(await read()).toEqual(left);
       }
     } finally {
-      metrics.stop();
-      await bench.stop();
-      await broker.stop();
+      await stop();
     }
   });
 });
 
 describe('a framed listen:// board with two links', () => {
   it('keeps each link\'s clients and link state apart: one link lost leaves the other\'s client and link up', async () => {
-    const broker = await startTestBroker();
-    const bench = await startListenBench(broker, { link: 'framed' });
-    const metrics = createBridgeMetrics(bench.daemon, { processMetrics: false });
-    const board = bench.daemon.boards.get('tcp') as DaemonBoard;
-    const linkUp = async () => sample(await metrics.registry.metrics(), 'dl7450_link_up', { board: 'tcp' });
-    const next = (type: SessionEvent['type']) => firstValueFrom(board.events$.pipe(filter((e) => e.type === type)));
+    const { port, board, read, next, stop } = await listenBoardMetrics('framed');
     const boards: VirtualBoard[] = [];
     try {
       for (const id of ['framed-a', 'framed-b']) {
-        const line = createTcpLink({ host: '127.0.0.1', port: bench.port });
+        const line = createTcpLink({ host: '127.0.0.1', port });
         await line.open();
         const b = createVirtualBoard({ line, mode: 'framed', id });
         boards.push(b);
@@ -149,17 +157,15 @@ describe('a framed listen:// board with two links', () => {
         await connack;
       }
       expect(board.clients().map((c) => c.clientId).sort()).toEqual(['framed-a', 'framed-b']);
-      expect(await linkUp()).toBe(1);
+      expect((await read()).up).toBe(1);
       const down = next('link-down');
       boards[0].cut(); // power cut: the bridge finds this link dead by its unanswered PINGs
       await down;
       expect(board.clients().map((c) => c.clientId)).toEqual(['framed-b']);
-      expect(await linkUp()).toBe(1); // the other link is still up
+      expect((await read()).up).toBe(1); // the other link is still up
     } finally {
       for (const b of boards) b.cut();
-      metrics.stop();
-      await bench.stop();
-      await broker.stop();
+      await stop();
     }
   });
 });
