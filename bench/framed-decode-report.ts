@@ -32,7 +32,7 @@ export function framedDecodeSection(quick: boolean, machine: string, progress: (
 
 - Date: ${new Date().toISOString().slice(0, 10)}
 - Machine: ${machine}; CRC-32C: ${crc32cBackend}
-- Command: \`npm run bench -- --only framed-decode\` (${rounds} alternating rounds per row, medians; ratios are medians of per-round ratios; reads copied into fresh buffers 128 KiB at a time just before they are timed, so they are in cache as a live read is)
+- Command: \`npm run bench -- --only framed-decode\` (${rounds} alternating rounds per row, medians; ratios are medians of per-round ratios; reads copied into a fresh buffer 128 KiB at a time just before they are timed and handed over as consecutive views of it, as the tty driver's read slab holds them)
 
 | workload | read size | bare mqtt-packet | decode + parse | with link endpoint | decode / bare | link / bare | fast path / bare | overhead per frame (limit) |
 |---|---|---|---|---|---|---|---|---|

@@ -13,7 +13,8 @@ export interface NativeTtyIo {
 
 export type NativeTtyIoClass = new (
   fd: number,
-  onData: (chunk: Buffer) => void,
+  /** A read: slab[offset, offset + length). Consecutive reads lie back to back in a slab. */
+  onData: (slab: ArrayBuffer, offset: number, length: number) => void,
   onWritable: () => void,
   onError: (error: NodeJS.ErrnoException) => void,
 ) => NativeTtyIo;

@@ -106,6 +106,35 @@ describe('TtyIo', () => {
     expect(fstatSync(master.fd).isCharacterDevice()).toBe(true);
   });
 
+  it('hands out consecutive reads back to back in one slab, and never reuses bytes it handed out', async () => {
+    const { master, slave } = pty();
+    const sent = patternBytes(600 * 1024, 7); // several slabs' worth
+    const chunks: Buffer[] = [];
+    let got = 0;
+    let done: () => void = () => undefined;
+    const all = new Promise<void>((resolve) => (done = resolve));
+    slave.io.close();
+    const io = new TtyIo(slave.fd, { data: (chunk) => (chunks.push(chunk), (got += chunk.length) >= sent.length && done()), failed: () => undefined });
+    ios.push(io);
+    io.setReading(true);
+    await Promise.all([master.io.write(sent), all]);
+    // Checked only now, after every slab was filled: earlier views still hold their bytes.
+    expect(firstDifference(Buffer.concat(chunks), sent)).toBe(-1);
+    const slabs = new Set(chunks.map((c) => c.buffer));
+    // pty reads of a few KiB share slabs, and the 600 KiB fill more than one.
+    expect(slabs.size).toBeGreaterThan(1);
+    let sharing = 0;
+    for (let i = 1; i < chunks.length; i++) {
+      if (chunks[i].buffer !== chunks[i - 1].buffer) {
+        expect(chunks[i].byteOffset).toBe(0);
+        continue;
+      }
+      sharing++;
+      expect(chunks[i].byteOffset).toBe(chunks[i - 1].byteOffset + chunks[i - 1].length);
+    }
+    expect(sharing).toBeGreaterThan(chunks.length / 2);
+  });
+
   it('refuses an fd that is not open, naming the cause', () => {
     const { master } = pty();
     master.io.close();

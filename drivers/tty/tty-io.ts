@@ -40,7 +40,7 @@ export class TtyIo {
     const NativeTtyIo = nativeTtyIo();
     this.native = new NativeTtyIo(
       fd,
-      (chunk) => this.handlers.data(chunk),
+      (slab, offset, length) => this.handlers.data(Buffer.from(slab, offset, length)),
       () => this.pump(),
       (error) => this.fail(error),
     );

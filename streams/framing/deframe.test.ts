@@ -92,6 +92,37 @@ describe('deframe (properties)', () => {
     );
   });
 
+  it('joins a frame split across adjacent owned reads by widening its view: same results, no copy', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(garbageArb(60), frameArb())), fc.array(fc.nat()), async (pairs, cuts) => {
+        const wire = Buffer.concat(pairs.flatMap(([g, fr]) => [g, encodeFrame(fr)]));
+        const at = cuts.map((c) => c % (wire.length + 1));
+        const describe = (events: DeframeEvent[]) => events.map((e) => (e.type === 'frame' ? plainFrame(e.frame) : e));
+        const copied = describe(await runOperator(deframe({ maxPayload: 300 }), splitAt(wire, at).map((c) => Buffer.from(c))));
+        // Reads as the tty driver hands them over: consecutive views of one buffer.
+        const slab = Buffer.from(wire);
+        const events = await runOperator(deframe({ maxPayload: 300, ownsChunks: true }), splitAt(slab, at));
+        expect(describe(events)).toEqual(copied);
+        for (const e of events) if (e.type === 'frame') expect(e.frame.payload.buffer).toBe(slab.buffer);
+      }),
+    );
+  });
+
+  it('never holds more than the largest legal frame in an open view, and accounts for every byte', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 3000 }), fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1 }), frameArb(64), async (junkLength, sizes, fr) => {
+        const wire = Buffer.concat([Buffer.alloc(junkLength, 0x81), encodeFrame(fr)]);
+        const cuts: number[] = [];
+        for (let at = 0, i = 0; at < wire.length; i++) cuts.push((at += sizes[i % sizes.length]));
+        const events = await runOperator(deframe({ maxPayload: 64, ownsChunks: true }), splitAt(wire, cuts.filter((c) => c < wire.length)));
+        expect(framesOf(events)).toEqual([plainFrame(fr)]);
+        const dropped = events.flatMap((e) => (e.type === 'dropped' ? [e] : []));
+        expect(dropped.reduce((n, e) => n + e.bytes, 0)).toBe(junkLength);
+        if (junkLength > encodedFrameLength(64)) expect(dropped.every((e) => e.reason === 'oversize')).toBe(true);
+      }),
+    );
+  });
+
   it('never buffers more than the largest legal frame, and recovers after an oversized run', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 5000 }), frameArb(64), async (junkLength, fr) => {

@@ -65,6 +65,14 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
       let carryLen = 0;
       // Set once a run outgrew maxRun: the rest of it, up to the next 0x00, is no frame.
       let overflowed = false;
+      // The open run as a view of the read it came in, not yet copied. When the next read
+      // lies right after it in the same memory (the tty driver reads into one slab after
+      // another), the run is joined by widening the view: no copy, decoded in place.
+      // Kept as offsets, not a Buffer: a view per small read would cost more than copying it.
+      let openIn: ArrayBufferLike | undefined;
+      let openStart = 0;
+      let openEnd = 0;
+      const openView = (): Buffer => Buffer.from(openIn as ArrayBufferLike, openStart, openEnd - openStart);
 
       /** Decodes buf[start, end) in place; true if a frame (a view into buf) was emitted. */
       const run = (buf: Buffer, start: number, end: number): boolean => {
@@ -164,9 +172,36 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
         carryLen += n;
       };
 
+      /** Leaves chunk[from..] open: as a view while nothing is carried, else in the carry. */
+      const leaveOpen = (chunk: Buffer, from: number): void => {
+        const n = chunk.length - from;
+        if (n > 0 && n <= maxRun && carryLen === 0 && !overflowed) {
+          openIn = chunk.buffer;
+          openStart = chunk.byteOffset + from;
+          openEnd = chunk.byteOffset + chunk.length;
+        } else {
+          hold(chunk, from);
+        }
+      };
+
       return source.subscribe({
         next(input) {
-          const chunk = ownsChunks ? input : Buffer.from(input);
+          let chunk = ownsChunks ? input : Buffer.from(input);
+          if (openIn !== undefined) {
+            const zero = chunk.indexOf(0);
+            const adjacent = openIn === chunk.buffer && openEnd === chunk.byteOffset;
+            if (adjacent && zero === -1 && openEnd + chunk.length - openStart <= maxRun) {
+              openEnd += chunk.length; // the run goes on
+              return;
+            }
+            if (adjacent && zero !== -1) {
+              // The run ends in this read: decoded with it, where it lies.
+              chunk = Buffer.from(chunk.buffer, openStart, openEnd + chunk.length - openStart);
+            } else {
+              hold(openView(), 0);
+            }
+            openIn = undefined;
+          }
           let pos = 0;
           if (carryLen > 0 || overflowed) {
             const zero = chunk.indexOf(0);
@@ -180,14 +215,15 @@ export function deframe(options: DeframeOptions): OperatorFunction<Buffer, Defra
             }
           }
           pos = runs(chunk, pos);
-          hold(chunk, pos);
+          leaveOpen(chunk, pos);
         },
         error(err) {
           subscriber.error(err);
         },
         complete() {
           // The stream ended inside a frame: what was held is a truncated frame (or text).
-          if (carryLen > 0) emit.notFrame(carry, 0, carryLen, 'truncated');
+          if (openIn !== undefined) emit.notFrame(openView(), 0, openEnd - openStart, 'truncated');
+          else if (carryLen > 0) emit.notFrame(carry, 0, carryLen, 'truncated');
           subscriber.complete();
         },
       });

@@ -19,6 +19,12 @@
 // A tty's line discipline hands out at most this much per read(2) (N_TTY_BUF_SIZE); a read
 // shorter than it emptied the buffer, and another read would only say EAGAIN.
 #define TTY_BUFFER 4096
+// Reads land one after another in a slab handed out as views, so consecutive reads are
+// adjacent in memory: a frame split across two reads is joined by widening its view instead
+// of copying it (streams/framing/deframe.ts), and no read costs an allocation of its own. A
+// slab is dropped once less than a tty buffer is left; views keep it alive, as Node's own
+// Buffer pool does.
+#define SLAB_BYTES (128 * 1024)
 
 static void cleanup_hook(void *data);
 
@@ -34,7 +40,9 @@ typedef struct {
   napi_ref self;  // keeps the JS object alive while the handle can call back
   napi_ref on_data, on_writable, on_error;
   napi_async_context context;
-  char *buffer;
+  napi_ref slab;  // the ArrayBuffer reads land in
+  char *slab_data;
+  size_t slab_used;
 } tty_io;
 
 static napi_value make_error(napi_env env, int err, const char *what) {
@@ -83,7 +91,7 @@ static void free_io(tty_io *io) {
   if (io->on_data) napi_delete_reference(env, io->on_data);
   if (io->on_writable) napi_delete_reference(env, io->on_writable);
   if (io->on_error) napi_delete_reference(env, io->on_error);
-  free(io->buffer);
+  if (io->slab) napi_delete_reference(env, io->slab);
   free(io);
 }
 
@@ -114,16 +122,35 @@ static void fail(tty_io *io, int err, const char *what) {
   call_back(io, io->on_error, 1, &error);
 }
 
+// Makes sure the current slab has room for a whole tty buffer, starting a new one if not.
+static int have_room(tty_io *io) {
+  if (io->slab && SLAB_BYTES - io->slab_used >= TTY_BUFFER) return 1;
+  napi_value slab;
+  void *data;
+  napi_ref ref;
+  if (napi_create_arraybuffer(io->env, SLAB_BYTES, &data, &slab) != napi_ok) return 0;
+  if (napi_create_reference(io->env, slab, 1, &ref) != napi_ok) return 0;
+  if (io->slab) napi_delete_reference(io->env, io->slab);
+  io->slab = ref;
+  io->slab_data = data;
+  io->slab_used = 0;
+  return 1;
+}
+
 static void read_some(tty_io *io) {
   for (int i = 0; i < READS_PER_WAKEUP && io->reading && io->poll; i++) {
-    ssize_t n = read(io->fd, io->buffer, READ_SIZE);
+    if (!have_room(io)) return fail(io, UV_ENOMEM, "read (no memory for the read slab)");
+    size_t room = SLAB_BYTES - io->slab_used;
+    ssize_t n = read(io->fd, io->slab_data + io->slab_used, room < READ_SIZE ? room : READ_SIZE);
     if (n > 0) {
-      napi_value chunk;
-      void *data;
-      if (napi_create_buffer_copy(io->env, (size_t)n, io->buffer, &data, &chunk) != napi_ok) {
-        return fail(io, UV_ENOMEM, "read (no memory for the chunk)");
-      }
-      call_back(io, io->on_data, 1, &chunk);
+      napi_value args[3];
+      napi_get_reference_value(io->env, io->slab, &args[0]);
+      napi_create_uint32(io->env, (uint32_t)io->slab_used, &args[1]);
+      napi_create_uint32(io->env, (uint32_t)n, &args[2]);
+      // Taken before the callback, which may read nothing more but must never see these bytes
+      // handed out again.
+      io->slab_used += (size_t)n;
+      call_back(io, io->on_data, 3, args);
       // Drained: no read(2) just to learn EAGAIN (one per packet at low rates, a syscall this
       // VM charges ~10 us for). The poll is level-triggered, so bytes landing meanwhile, or a
       // hang-up, wake the loop again.
@@ -193,7 +220,7 @@ static void cleanup_hook(void *data) {
   stop_polling((tty_io *)data);
 }
 
-// new TtyIo(fd, onData(chunk), onWritable(), onError(error)): starts watching for hang-ups;
+// new TtyIo(fd, onData(slab, offset, length), onWritable(), onError(error)): starts watching for hang-ups;
 // reading starts with setReading(true). The fd stays the caller's to close, after close().
 static napi_value construct(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -213,15 +240,14 @@ static napi_value construct(napi_env env, napi_callback_info info) {
   napi_get_uv_event_loop(env, &loop);
   tty_io *io = calloc(1, sizeof *io);
   uv_poll_t *poll = calloc(1, sizeof *poll);
-  char *buffer = malloc(READ_SIZE);
-  if (!io || !poll || !buffer) {
-    free(io), free(poll), free(buffer);
+  if (!io || !poll) {
+    free(io), free(poll);
     napi_throw_error(env, "ENOMEM", "TtyIo: out of memory");
     return NULL;
   }
   int err = uv_poll_init(loop, poll, fd);
   if (err) {
-    free(io), free(poll), free(buffer);
+    free(io), free(poll);
     napi_throw(env, make_error(env, err, "uv_poll_init"));
     return NULL;
   }
@@ -230,14 +256,13 @@ static napi_value construct(napi_env env, napi_callback_info info) {
   err = uv_poll_start(poll, UV_DISCONNECT, on_poll);
   if (err) {
     uv_close((uv_handle_t *)poll, free_handle);
-    free(io), free(buffer);
+    free(io);
     napi_throw(env, make_error(env, err, "uv_poll_start"));
     return NULL;
   }
   io->env = env;
   io->fd = fd;
   io->poll = poll;
-  io->buffer = buffer;
   napi_create_reference(env, argv[1], 1, &io->on_data);
   napi_create_reference(env, argv[2], 1, &io->on_writable);
   napi_create_reference(env, argv[3], 1, &io->on_error);
