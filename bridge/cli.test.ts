@@ -20,6 +20,11 @@ describe('dl7450-bridge CLI', () => {
     expect(r.stdout).toMatch(/150\/150 packets delivered exactly once, in order/);
     expect(r.stdout).toMatch(/^PASS$/m);
     expect(r.status).toBe(0);
+    // Each fault's share is measured over the frames the board wrote, next to the rate asked for.
+    const written = Number(/share of the (\d+) frames it wrote/.exec(r.stdout)?.[1]);
+    const [, count, share] = /frames dropped\s+(\d+)\s+(\d+\.\d)% \(set 1\.0%\)/.exec(r.stdout) ?? [];
+    expect(written).toBeGreaterThan(150);
+    expect(Math.abs(Number(share) - (100 * Number(count)) / written)).toBeLessThanOrEqual(0.051);
   });
 
   it('prints the self-test result as JSON on request', () => {
@@ -123,7 +128,7 @@ describe('dl7450-bridge CLI', () => {
     }
   });
 
-  it('run: refuses, before starting, a line no retry could open: over a live pty, in a missing folder, on a file', async () => {
+  it('run: refuses, before starting, a line no retry could open: over a live pty, in a missing folder, on a file or a device that is no tty', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dl7450-cli-ports-'));
     await writeFile(join(dir, 'notes.txt'), 'not a tty');
     // Another program's live pty link, as a sim or a bridge leaves it while it runs.
@@ -136,6 +141,7 @@ describe('dl7450-bridge CLI', () => {
       [`pty:${join(dir, 'missing', 'b0')}`, /the folder .*missing does not exist/],
       [join(dir, 'notes.txt'), /it is a regular file, not a serial device/],
       [`serial:${dir}?baud=9600`, /it is a folder, not a serial device/],
+      ['/dev/null', /it is a mem device, not a serial device \(not a tty\)/],
     ] as const) {
       const r = run('run', '--port', port);
       expect(r.status).toBe(2);

@@ -25,6 +25,8 @@ export interface SelftestResult {
   bytesDelivered: number;
   elapsedMs: number;
   injected: Record<FaultKind, number>;
+  /** Frames the board wrote (retransmissions included): what the injected faults are shares of. */
+  framesWritten: number;
   intactFramesSent: number;
   host: LinkStats;
   board: LinkStats;
@@ -61,12 +63,14 @@ export async function runLinkSelftest(options: SelftestOptions, onProgress: (del
     const packets = makePackets(options.packets, random);
     const injected = { drop: 0, corrupt: 0, duplicate: 0, truncate: 0, garbage: 0, text: 0 };
     let intactFramesSent = 0;
+    let framesWritten = 0;
     const faults = createLineFaults(random, options.faults, (kind) => injected[kind]++);
     // A frame cut just before its closing 0x00 is still intact if the next bytes on the line
     // start with a 0x00 (the next frame's leading delimiter closes it: that is what it is for);
     // noise written first glues onto it instead.
     let unclosed = false;
     const countIntact = (wire: Buffer) => {
+      framesWritten++;
       const out = faults(wire);
       for (const b of out) {
         if (unclosed && b[0] === 0) intactFramesSent++;
@@ -138,6 +142,7 @@ export async function runLinkSelftest(options: SelftestOptions, onProgress: (del
       bytesDelivered,
       elapsedMs,
       injected,
+      framesWritten,
       intactFramesSent,
       host: finalHost ?? empty,
       board: finalBoard ?? empty,
