@@ -1,3 +1,5 @@
+import { Fifo } from './fifo.js';
+
 /**
  * Runs handlers one at a time. A handler that causes another input synchronously (a loop-back
  * link in a test, a timer firing inside a flush) queues it instead of re-entering the state
@@ -12,7 +14,9 @@ export interface SerialExecutor {
 /** `onIdle`: after each run, once the backlog it caused is done too (deferred work goes there). */
 export function createSerialExecutor(onIdle?: () => void): SerialExecutor {
   let busy = false;
-  const backlog: (() => void)[] = [];
+  // A Fifo, not an array's shift(): a board app may queue 200 000 sends in one handler, and
+  // shifting a long array moves every element each time (seconds of a frozen loop).
+  const backlog = new Fifo<() => void>();
   const drain = (): void => {
     for (let next = backlog.shift(); next; next = backlog.shift()) next();
   };
