@@ -21,6 +21,12 @@ export interface SerialLink {
   readonly data$: Observable<Buffer>;
   /** State changes; a new subscriber first receives the current state. */
   readonly state$: Observable<SerialLinkState>;
+  /**
+   * The program at the far end closed the line while the link itself stays open for the next
+   * one (a pty the bridge owns), with what happened. Only links that can tell have it; for a
+   * tty the board's end closing is a hang-up, reported as 'lost'.
+   */
+  readonly peerClosed$?: Observable<string>;
   /** Rejects with an Error whose message names the device and the cause. */
   open(): Promise<void>;
   /**

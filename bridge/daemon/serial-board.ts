@@ -86,27 +86,36 @@ export function runSerialBoard(board: BoardConfig, connectBroker: BrokerConnecto
       }
       delay = RETRY_MIN_MS;
       log.info({ line: line.description, link: board.link }, 'board line open');
-      session = startSession(board, board.name, line, connectBroker, logger, cutter);
-      session$.next(session);
-      sessionEvents = session.events$.subscribe((e) => events$.next(e));
-      lineOpen$.next(true);
       const device = devicePath(target);
-      const ended = await firstValueFrom(
-        merge(
-          line.state$.pipe(
-            filter((s) => s.type === 'lost' || s.type === 'closed'),
-            map((s) => (s.type === 'lost' ? { lost: s.error.message } : { lost: undefined })),
+      let ended: { lost?: string; peerClosed?: string };
+      // A board program closing a pty the bridge owns ends its session, not the line: the pty
+      // stays where it is for the program's next start, and a new session waits for it there.
+      lineOpen$.next(true);
+      do {
+        session = startSession(board, board.name, line, connectBroker, logger, cutter);
+        session$.next(session);
+        sessionEvents = session.events$.subscribe((e) => events$.next(e));
+        ended = await firstValueFrom(
+          merge(
+            line.state$.pipe(
+              filter((s) => s.type === 'lost' || s.type === 'closed'),
+              map((s) => (s.type === 'lost' ? { lost: s.error.message } : {})),
+            ),
+            (device ? watchDevicePresence(device) : NEVER).pipe(map((detail) => ({ lost: `the device vanished (${detail}) without the line reporting it` }))),
+            (line.peerClosed$ ?? NEVER).pipe(map((detail) => ({ peerClosed: detail }))),
           ),
-          (device ? watchDevicePresence(device) : NEVER).pipe(map((detail) => ({ lost: `the device vanished (${detail}) without the line reporting it` }))),
-        ),
-      );
+        );
+        if (ended.lost) log.warn({ err: ended.lost, cut: board.cutProfile }, 'board line lost: its broker connections are dropped');
+        if (ended.peerClosed) log.warn({ err: ended.peerClosed, cut: board.cutProfile }, 'the board program closed its line: its broker connections are dropped; the line waits for it');
+        sessionEvents.unsubscribe();
+        // A lost tty is a board gone (unplugged, browned out): the broker sees its cut profile.
+        if (ended.lost) await session.stop('the board line was lost', board.cutProfile);
+        else if (ended.peerClosed) await session.stop('the board program closed the line', board.cutProfile);
+        else await session.stop('the board line closed');
+        session = undefined;
+        session$.next(undefined);
+      } while (ended.peerClosed !== undefined && !stopped);
       lineOpen$.next(false);
-      if (ended.lost) log.warn({ err: ended.lost, cut: board.cutProfile }, 'board line lost: its broker connections are dropped');
-      sessionEvents.unsubscribe();
-      // A lost tty is a board gone (unplugged, browned out): the broker sees its cut profile.
-      await (ended.lost ? session.stop('the board line was lost', board.cutProfile) : session.stop('the board line closed'));
-      session = undefined;
-      session$.next(undefined);
       await line.close();
       if (!stopped) await pause(RETRY_MIN_MS);
     }

@@ -6,6 +6,8 @@ export interface NativePty {
   open(): { master: number; slave: number; path: string };
   /** tcflush(fd, TCIOFLUSH). */
   flush(fd: number): void;
+  /** A non-blocking inotify fd reporting each open and final close of path (pty-peers.ts). */
+  watchOpens(path: string): number;
 }
 
 let loaded: NativePty | undefined;

@@ -1,8 +1,10 @@
 import { closeSync } from 'node:fs';
+import { Subject, type Observable } from 'rxjs';
 import { BaseLink, messageOf } from '../base-link.js';
 import type { SerialLink } from '../serial-link.js';
 import { TtyIo } from '../tty/tty-io.js';
 import { nativePty } from './native-pty.js';
+import { watchPtyPeers, type PtyPeers } from './pty-peers.js';
 import { placeSymlink, removeSymlinkIfOurs } from './pty-symlink.js';
 
 export interface PtyLinkOptions {
@@ -17,13 +19,22 @@ export interface PtyLink extends SerialLink {
 
 interface Session {
   io: TtyIo;
+  peers: PtyPeers;
   masterFd: number;
   slaveFd: number;
   ptsPath: string;
 }
 
+// The kernel moves a pty's bytes to the master asynchronously, so a board's last words (a
+// DISCONNECT) may still be on their way when its close is seen: the close is reported once no
+// byte came for this long.
+const CLOSE_GRACE_MS = 100;
+
 class PtyLinkImpl extends BaseLink implements PtyLink {
   private session: Session | undefined;
+  private readonly peerClosed = new Subject<string>();
+  readonly peerClosed$: Observable<string> = this.peerClosed.asObservable();
+  private peerClosing: NodeJS.Timeout | undefined;
 
   constructor(private readonly linkPath: string) {
     super();
@@ -51,8 +62,18 @@ class PtyLinkImpl extends BaseLink implements PtyLink {
       // Not tty.ReadStream/WriteStream: libuv marks a pty master "blocking writes", so a write
       // the board is not reading would stall the whole event loop (node-pty left it for this
       // reason, microsoft/node-pty#831); nor fs.write, a threadpool round trip per write.
-      const io: TtyIo = new TtyIo(fds.master, { data: (chunk) => this.emitData(chunk), failed: (error) => this.lostIo(io, error) });
-      session = { io, masterFd: fds.master, slaveFd: fds.slave, ptsPath: fds.path };
+      const io: TtyIo = new TtyIo(fds.master, { data: (chunk) => this.masterData(chunk), failed: (error) => this.lostIo(io, error) });
+      let peers: PtyPeers;
+      try {
+        peers = watchPtyPeers(fds.path, {
+          opened: () => this.cancelPeerClosed(),
+          closed: () => this.peerLeft(`the program on ${this.linkPath} (${fds.path}) closed it`),
+        });
+      } catch (error) {
+        io.close();
+        throw error;
+      }
+      session = { io, peers, masterFd: fds.master, slaveFd: fds.slave, ptsPath: fds.path };
     } catch (error) {
       closeQuietly(fds.master);
       closeQuietly(fds.slave);
@@ -61,13 +82,15 @@ class PtyLinkImpl extends BaseLink implements PtyLink {
     try {
       await placeSymlink(this.linkPath, fds.path);
     } catch (error) {
+      session.peers.stop();
       session.io.close();
       closeQuietly(fds.master);
       closeQuietly(fds.slave);
       throw new Error(`cannot open pty:${this.linkPath}: ${messageOf(error)}`, { cause: error });
     }
     // Holding our own slave fd means the master never reads EIO when the board program closes
-    // the line, so a board that reattaches finds the same pty, still served.
+    // the line, so a board that reattaches finds the same pty, still served; the close itself
+    // is reported as peerClosed$ (pty-peers.ts).
     this.session = session;
     session.io.setReading(!this.readingPaused);
   }
@@ -84,6 +107,8 @@ class PtyLinkImpl extends BaseLink implements PtyLink {
     const session = this.session;
     this.session = undefined;
     if (!session) return;
+    session.peers.stop(); // first: our own closes below are no board leaving
+    this.cancelPeerClosed();
     session.io.close();
     closeQuietly(session.masterFd);
     closeQuietly(session.slaveFd);
@@ -92,6 +117,26 @@ class PtyLinkImpl extends BaseLink implements PtyLink {
 
   protected applyReadingPaused(paused: boolean): void {
     this.session?.io.setReading(!paused);
+  }
+
+  private masterData(chunk: Buffer): void {
+    this.peerClosing?.refresh();
+    this.emitData(chunk);
+  }
+
+  private peerLeft(detail: string): void {
+    this.cancelPeerClosed();
+    this.peerClosing = setTimeout(() => {
+      // Bytes the bridge is not reading yet are still the board's: report it after them.
+      if (this.readingPaused) return void this.peerClosing?.refresh();
+      this.peerClosing = undefined;
+      this.peerClosed.next(detail);
+    }, CLOSE_GRACE_MS);
+  }
+
+  private cancelPeerClosed(): void {
+    clearTimeout(this.peerClosing);
+    this.peerClosing = undefined;
   }
 
   private lostIo(io: TtyIo, error: Error): void {

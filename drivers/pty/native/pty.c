@@ -7,6 +7,7 @@
 #include <pty.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -74,12 +75,39 @@ static napi_value flush_pty(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// watchOpens(path) -> fd: an inotify fd (non-blocking) with one event per open and per final
+// close of path by any process. Our own slave fd holds the pty up, so it hides the board
+// program closing its end from the master; these events are how the bridge still sees it.
+static napi_value watch_opens(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  char path[4096];
+  size_t length;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], path, sizeof path, &length) != napi_ok || length == 0 || length >= sizeof path - 1) {
+    napi_throw_type_error(env, NULL, "watchOpens(path): path must be a non-empty string");
+    return NULL;
+  }
+  int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) return throw_errno(env, "inotify_init1");
+  if (inotify_add_watch(fd, path, IN_OPEN | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE) < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return throw_errno(env, "inotify_add_watch");
+  }
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "open", NAPI_AUTO_LENGTH, open_pty, NULL, &fn);
   napi_set_named_property(env, exports, "open", fn);
   napi_create_function(env, "flush", NAPI_AUTO_LENGTH, flush_pty, NULL, &fn);
   napi_set_named_property(env, exports, "flush", fn);
+  napi_create_function(env, "watchOpens", NAPI_AUTO_LENGTH, watch_opens, NULL, &fn);
+  napi_set_named_property(env, exports, "watchOpens", fn);
   return exports;
 }
 
