@@ -41,6 +41,7 @@ describe('boardNameForPort', () => {
     ['pty:/tmp/board0', 'board0'],
     ['tcp://10.0.0.5:4001', '10.0.0.5-4001'],
     ['listen://[::1]:5000', '1-5000'],
+    ['listen://127.0.0.1:0', '127.0.0.1'],
     ['tcp://.hidden.:4001', 'hidden.-4001'],
     ['COM3', 'COM3'],
     ['/dev/tty with space', 'tty_with_space'],

@@ -33,6 +33,8 @@ export function boardNameForPort(port: string): string {
   const target = port
     .replace(/^[A-Za-z][A-Za-z0-9+.-]*:(?:\/\/)?/, '')
     .split('?')[0]
+    // Port 0 is "any free port": the one picked is printed, and the name should not promise 0.
+    .replace(/:0+$/, '')
     .replace(/[[\]]/g, '');
   const last = target.split(/[/\\]/).filter(Boolean).pop() ?? '';
   // No leading dash or dot: names end up in log lines, file names and command lines.
