@@ -1,8 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { BUILT_IN_BOARD_SETTINGS } from './config-defaults.js';
 import { ConfigError } from './config-error.js';
 import { loadConfig } from './load-config.js';
 
@@ -58,6 +60,11 @@ describe('loadConfig', () => {
       ['bench-a', 'raw', 921600, 'tcp://127.0.0.1:1883'],
       ['bench-b', 'framed', 115200, 'tcp://broker.bench:1883'],
     ]);
+  });
+
+  it('lists every built-in board setting with its built-in value in bench.example.yaml', async () => {
+    const example = YAML.parse(await readFile(join(dirname(fileURLToPath(import.meta.url)), 'bench.example.yaml'), 'utf8')) as { defaults: Record<string, unknown> };
+    for (const [key, value] of Object.entries(BUILT_IN_BOARD_SETTINGS)) expect(example.defaults[key], `defaults.${key}`).toBe(value);
   });
 
   it('reads bench.example.yaml, the annotated example next to the code', async () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILT_IN_BOARD_SETTINGS } from './config-defaults.js';
 import { ConfigError } from './config-error.js';
@@ -99,7 +102,8 @@ describe('parseConfig', () => {
     ['pty:/tmp/board0'],
     ['tcp://10.0.0.5:4001'],
     ['tcp://[::1]:4001'],
-    ['listen://0.0.0.0:5000'],
+    ['listen://0.0.0.0:5000?allowAnyAddress=1'],
+    ['listen://[::1]:0'],
     ['COM3'],
   ])('accepts port %s', (port) => {
     expect(parseConfig({ boards: [board({ port })] }, 'bench.yaml').boards[0].port).toBe(port);
@@ -139,6 +143,8 @@ describe('parseConfig', () => {
     [{ boards: [board({ port: 'ttyACM0' })] }, 'boards[0].port: expected an absolute tty path such as /dev/ttyACM0, or serial:..., pty:..., tcp://host:port, listen://host:port, got "ttyACM0"'],
     [{ boards: [board({ port: 'tcp://10.0.0.5' })] }, 'boards[0].port: expected tcp://host:port, got "tcp://10.0.0.5"'],
     [{ boards: [board({ port: 'listen://0.0.0.0:70000' })] }, 'boards[0].port: expected listen://host:port: port 70000 is not from 0 to 65535, got "listen://0.0.0.0:70000"'],
+    [{ boards: [board({ port: 'listen://0.0.0.0:5000' })] }, 'boards[0].port: that address accepts boards from any network, and a bench bridge should not be reachable from the network by accident: listen on 127.0.0.1 or ::1, or add ?allowAnyAddress=1 if that is meant, got "listen://0.0.0.0:5000"'],
+    [{ boards: [board({ port: 'listen://127.0.0.1:5000?open=1' })] }, 'boards[0].port: unknown listen spec parameter "open"; supported: allowAnyAddress, got "listen://127.0.0.1:5000?open=1"'],
     [{ boards: [board({ port: 'rfc2217://h:1' })] }, 'boards[0].port: unknown link scheme "rfc2217:"; expected a tty path, serial:..., usb:<serial number>, pty:..., tcp://host:port or listen://host:port, got "rfc2217://h:1"'],
     [{ boards: [board({ port: 'pty:' })] }, 'boards[0].port: pty: needs a path for the board end, e.g. pty:/tmp/board0, got "pty:"'],
     [{ boards: [board({ port: 'serial:/dev/ttyUSB0?baud=fast' })] }, 'boards[0].port: serial link parameter "baud" must be a positive integer, got "fast", in "serial:/dev/ttyUSB0?baud=fast"'],
@@ -193,6 +199,27 @@ describe('parseConfig', () => {
     expect(clash('tcp://Host:4001', 'tcp://host:4001')).toMatch(/boards\[1\]\.port: "tcp:\/\/host:4001" is already the port/);
     const two = parseConfig({ boards: [board({ name: 'a', port: 'listen://127.0.0.1:0' }), board({ name: 'b', port: 'listen://127.0.0.1:0' })] }, 'bench.yaml');
     expect(two.boards.map((b) => b.name)).toEqual(['a', 'b']);
+  });
+
+  it('sees through symlinks and address spellings: a linked folder, a by-id link, localhost, 127.000.000.001', () => {
+    const clash = (a: string, b: string) => problem({ boards: [board({ name: 'a', port: a }), board({ name: 'b', port: b })] }).message;
+    const dir = mkdtempSync(join(tmpdir(), 'dl7450-ports-'));
+    try {
+      symlinkSync(dir, join(dir, 'linked'));
+      writeFileSync(join(dir, 'ttyX'), '');
+      symlinkSync(join(dir, 'ttyX'), join(dir, 'by-id'));
+      expect(clash(`pty:${dir}/p1`, `pty:${dir}/linked/p1`)).toMatch(/boards\[1\]\.port: "pty:.*\/linked\/p1" is already the port of boards\[0\] \(a\)/);
+      expect(clash(join(dir, 'ttyX'), join(dir, 'by-id'))).toMatch(/boards\[1\]\.port: ".*by-id" is already the port of boards\[0\]/);
+      expect(clash(join(dir, 'by-id'), `serial:${dir}/ttyX?baud=9600`)).toMatch(/boards\[1\]\.port: "serial:.*ttyX\?baud=9600" is already the port/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(clash('listen://localhost:40001', 'listen://127.0.0.1:40001')).toMatch(/boards\[1\]\.port: "listen:\/\/127\.0\.0\.1:40001" is already the port of boards\[0\]/);
+    expect(clash('listen://[::1]:40001', 'listen://LOCALHOST:40001')).toMatch(/is already the port of boards\[0\]/);
+    expect(clash('listen://127.000.000.001:40001', 'listen://127.0.0.1:40001')).toMatch(/is already the port of boards\[0\]/);
+    expect(clash('listen://[0:0:0:0:0:0:0:1]:40001', 'listen://[::1]:40001')).toMatch(/is already the port of boards\[0\]/);
+    const apart = parseConfig({ boards: [board({ name: 'a', port: 'listen://localhost:40001' }), board({ name: 'b', port: 'listen://127.0.0.2:40001' })] }, 'bench.yaml');
+    expect(apart.boards).toHaveLength(2);
   });
 
   it('reports every issue, one line each', () => {

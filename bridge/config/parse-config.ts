@@ -5,7 +5,7 @@ import { configSchema, type RawConfig } from './config-schema.js';
 import type { BoardConfig, BoardSettings, BridgeConfig } from './config-types.js';
 import { BoardTls, boardTlsFor } from './board-tls.js';
 import { azureIssues } from './azure-schema.js';
-import { portIdentity } from '../../drivers/port-identity.js';
+import { portIdentities } from '../../drivers/port-identity.js';
 
 /** How a key path is shown; the CLI shows `--port` where a file shows `boards[0].port`. */
 export type PathNamer = (path: string) => string;
@@ -67,10 +67,10 @@ function findClashes(raw: RawConfig): ConfigIssue[] {
     const sameName = names.get(board.name);
     if (sameName === undefined) names.set(board.name, index);
     else issues.push({ path: `boards[${index}].name`, message: `duplicate board name "${board.name}", also boards[${sameName}].name` });
-    const line = portIdentity(board.port);
-    const samePort = line === undefined ? undefined : ports.get(line);
+    const lines = portIdentities(board.port);
+    const samePort = lines.map((line) => ports.get(line)).find((other) => other !== undefined);
     if (samePort === undefined) {
-      if (line !== undefined) ports.set(line, index);
+      for (const line of lines) ports.set(line, index);
     } else issues.push({ path: `boards[${index}].port`, message: `"${board.port}" is already the port of boards[${samePort}] (${raw.boards[samePort].name})` });
   });
   issues.push(...azureIssues(raw.boards.map((b) => ({ broker: b.broker ?? raw.broker ?? BUILT_IN_BROKER, azure: b.azure }))));

@@ -1,5 +1,7 @@
 import net from 'node:net';
 import { serialSpecProblem } from '../../drivers/link-from-spec.js';
+import { isAnyAddress } from '../../drivers/listen/bind-address.js';
+import { parseListenSpec } from '../../drivers/listen/listen-spec.js';
 
 const ENDPOINT = /^\/\/(\[[^\]]*\]|[^:/?#[\]]*):(\d{1,5})$/;
 
@@ -10,7 +12,7 @@ const SCHEMES: Record<string, Check> = {
   pty: (rest) => (rest ? undefined : 'pty: needs a path for the board end, e.g. pty:/tmp/board0'),
   usb: (rest) => (/^[\x21-\x7e]+$/.test(rest) ? undefined : 'usb: needs the board\'s USB serial number, e.g. usb:DL7450-0001 (dl7450-bridge ports lists them)'),
   tcp: endpoint,
-  listen: endpoint,
+  listen: listenProblem,
 };
 
 /**
@@ -44,4 +46,18 @@ function endpoint(rest: string, scheme: string): string | undefined {
   const lowest = scheme === 'listen' ? 0 : 1;
   if (port < lowest || port > 65535) return `${usage}: port ${match[2]} is not from ${lowest} to 65535`;
   return undefined;
+}
+
+/** host:port and the spec's parameters; an address open to every network only when asked for. */
+function listenProblem(rest: string, scheme: string): string | undefined {
+  const problem = endpoint(rest.replace(/\?.*$/s, ''), scheme);
+  if (problem) return problem;
+  let options: ReturnType<typeof parseListenSpec>;
+  try {
+    options = parseListenSpec(`${scheme}:${rest}`);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (options.allowAnyAddress || !isAnyAddress(options.host ?? '')) return undefined;
+  return 'that address accepts boards from any network, and a bench bridge should not be reachable from the network by accident: listen on 127.0.0.1 or ::1, or add ?allowAnyAddress=1 if that is meant';
 }
