@@ -37,15 +37,22 @@ export interface SelftestResult {
 const END_MARKER = Buffer.from('selftest-end');
 const HOST_MTU_FOR_TEST = 512; // small enough that larger packets cross the line fragmented
 
-/** PUBLISH packets of assorted sizes (some larger than the host MTU), numbered in the topic. */
-function makePackets(count: number, random: () => number): Buffer[] {
-  return Array.from({ length: count }, (_, i) => {
-    const size = random() < 0.1 ? 600 + Math.floor(random() * 1400) : Math.floor(random() * 300);
-    const payload = Buffer.alloc(size);
-    for (let k = 0; k < size; k++) payload[k] = Math.floor(random() * 256);
-    return mqtt.generate({ cmd: 'publish', topic: `selftest/${i}`, payload, qos: 1, messageId: (i % 65535) + 1, retain: false, dup: false });
-  });
+/**
+ * Packet i of a run: a PUBLISH of assorted size (some larger than the host MTU), numbered in
+ * its topic. Made from its own seed, so a run of millions holds only the packets in flight
+ * and the host can check each one against a fresh copy.
+ */
+function packetAt(seed: number, i: number): Buffer {
+  const random = seededRandom((Math.imul(seed, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0);
+  const size = random() < 0.1 ? 600 + Math.floor(random() * 1400) : Math.floor(random() * 300);
+  const payload = Buffer.alloc(size);
+  for (let k = 0; k < size; k++) payload[k] = Math.floor(random() * 256);
+  return mqtt.generate({ cmd: 'publish', topic: `selftest/${i}`, payload, qos: 1, messageId: (i % 65535) + 1, retain: false, dup: false });
 }
+
+// Packets queued on the board ahead of what the host has received: plenty to keep the link's
+// window full, few enough that memory and the time to stop do not grow with --packets.
+const IN_FLIGHT = 512;
 
 /**
  * The link self-test: the bridge opens its own pty, a board-side program attaches to it as to a
@@ -60,7 +67,8 @@ export async function runLinkSelftest(options: SelftestOptions, onProgress: (del
   try {
     await host.open();
     const random = seededRandom(options.seed);
-    const packets = makePackets(options.packets, random);
+    const total = options.packets;
+    let queued = 0;
     const injected = { drop: 0, corrupt: 0, duplicate: 0, truncate: 0, garbage: 0, text: 0 };
     let intactFramesSent = 0;
     let framesWritten = 0;
@@ -95,12 +103,13 @@ export async function runLinkSelftest(options: SelftestOptions, onProgress: (del
           parseMqtt(),
         )
         .subscribe((p) => {
-          if (p.type === 'packet' && delivered < packets.length && p.bytes.equals(packets[delivered])) {
+          if (p.type === 'packet' && delivered < total && p.bytes.equals(packetAt(options.seed, delivered))) {
             delivered++;
             bytesDelivered += p.bytes.length;
           } else outOfOrder++;
           onProgress(delivered);
-          if (delivered === packets.length) allDelivered.next();
+          if (delivered === total) allDelivered.next();
+          else topUp();
         }),
       host$.out.pipe(filter((o) => o.type === 'deliver' && o.channel === Channel.LOG && o.payload.equals(END_MARKER))).subscribe(() => host$.stop()),
     );
@@ -110,8 +119,11 @@ export async function runLinkSelftest(options: SelftestOptions, onProgress: (del
     const board = createSerialportLink({ path: join(dir, 'board0'), baudRate: 115200 });
     await board.open();
     const board$ = runSide(board, { role: Role.BOARD, id: 'selftest-board', firmware: 'selftest', mtu: 256, window: 4, lineFaults: countIntact });
+    const topUp = (): void => {
+      while (queued < total && queued - delivered < IN_FLIGHT) board$.commands.next({ type: 'send-mqtt', connId: 1, packet: packetAt(options.seed, queued++) });
+    };
     subs.push(board$.out.pipe(filter((o) => o.type === 'up')).subscribe(() => {
-      for (const packet of packets) board$.commands.next({ type: 'send-mqtt', connId: 1, packet });
+      topUp();
     }));
     const started = Date.now();
     subs.push(board$.start());
@@ -136,7 +148,7 @@ export async function runLinkSelftest(options: SelftestOptions, onProgress: (del
     const result: SelftestResult = {
       passed: false,
       ptyPath: `${join(dir, 'board0')} -> ${host.ptsPath}`,
-      packetsSent: packets.length,
+      packetsSent: total,
       packetsDelivered: delivered,
       outOfOrder,
       bytesDelivered,
@@ -150,7 +162,7 @@ export async function runLinkSelftest(options: SelftestOptions, onProgress: (del
     };
     result.failure =
       outcome === 'timeout'
-        ? `timed out after ${options.timeoutMs} ms with ${delivered}/${packets.length} packets delivered`
+        ? `timed out after ${options.timeoutMs} ms with ${delivered}/${total} packets delivered`
         : outOfOrder > 0
           ? `${outOfOrder} packets arrived out of order, duplicated or damaged`
           : finalHost === undefined
