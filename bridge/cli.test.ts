@@ -135,6 +135,8 @@ describe('dl7450-bridge CLI', () => {
     const other = createPtyLink({ linkPath: join(dir, 'live') });
     await other.open();
     await symlink('/dev/null', join(dir, 'device'));
+    await symlink(join(dir, 'loop2'), join(dir, 'loop1'));
+    await symlink(join(dir, 'loop1'), join(dir, 'loop2'));
     for (const [port, problem] of [
       [`pty:${join(dir, 'live')}`, /it points at \/dev\/pts\/\d+, which exists \(another sim's or bridge's pty\?\)/],
       [`pty:${join(dir, 'device')}`, /it points at \/dev\/null, a device, not a pty left by a previous run/],
@@ -142,6 +144,8 @@ describe('dl7450-bridge CLI', () => {
       [join(dir, 'notes.txt'), /it is a regular file, not a serial device/],
       [`serial:${dir}?baud=9600`, /it is a folder, not a serial device/],
       ['/dev/null', /it is a mem device, not a serial device \(not a tty\)/],
+      ['/dev/ptmx', /it is the pty multiplexer: each open makes a new pty nobody else can reach/],
+      [join(dir, 'loop1'), /its symlinks point at each other in a loop \(ELOOP\)/],
     ] as const) {
       const r = run('run', '--port', port);
       expect(r.status).toBe(2);

@@ -1,12 +1,11 @@
-import { stat } from 'node:fs/promises';
 import { ptyLinkPathProblem } from '../../drivers/pty/pty-link-path.js';
 import { serialDevicePath } from '../../drivers/link-from-spec.js';
-import { charDeviceClass } from '../../drivers/serial/char-device-class.js';
+import { ttyDeviceProblem } from '../../drivers/serial/tty-device-problem.js';
 
 /**
  * What makes a board's line impossible to open however long the daemon retries, checked before
  * it starts: a pty link in a missing folder or over another program's live pty, a device path
- * that is a file, a folder or a device that is no tty (/dev/null). A device that does not exist
+ * that is a file, a folder, a device that is no line (/dev/null, /dev/ptmx) or a symlink loop. A device that does not exist
  * yet is fine: it may be plugged in later.
  */
 export async function portPreflightProblems(boards: readonly { name: string; port: string }[]): Promise<string[]> {
@@ -22,11 +21,5 @@ async function portProblem(port: string): Promise<string | undefined> {
   if (/^pty:/i.test(port)) return ptyLinkPathProblem(port.slice(4));
   const device = serialDevicePath(/^serial:/i.test(port) ? port.slice('serial:'.length) : port);
   if (!device.startsWith('/')) return undefined; // tcp://, listen://, usb:, COM ports
-  const found = await stat(device, { bigint: true }).catch(() => undefined);
-  if (!found) return undefined;
-  if (found.isCharacterDevice()) {
-    const kind = await charDeviceClass(found.rdev);
-    return kind === undefined || kind === 'tty' ? undefined : `it is a ${kind} device, not a serial device (not a tty)`;
-  }
-  return `it is ${found.isDirectory() ? 'a folder' : found.isFile() ? 'a regular file' : 'not a device'}, not a serial device`;
+  return ttyDeviceProblem(device);
 }

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ptyLinkPathProblem } from '../../drivers/pty/pty-link-path.js';
-import { charDeviceClass } from '../../drivers/serial/char-device-class.js';
+import { ttyDeviceProblem } from '../../drivers/serial/tty-device-problem.js';
 import { UsageError } from '../cli/usage-error.js';
 
 /**
@@ -16,9 +16,9 @@ export async function checkTtyPath(path: string): Promise<string> {
 
 /** Checks `--attach`: a tty that exists (a symlink to one is fine), returned absolute. */
 export async function checkAttachPath(path: string): Promise<string> {
-  const found = await stat(path, { bigint: true }).catch(() => undefined);
+  const found = await stat(path).catch(() => undefined);
   if (!found) throw new UsageError(`--attach ${path}: nothing is there (start the bridge with --port pty:${path} first, or give --tty to make a pty here)`);
-  const kind = found.isCharacterDevice() ? await charDeviceClass(found.rdev) : 'no';
-  if (kind !== undefined && kind !== 'tty') throw new UsageError(`--attach ${path}: not a tty (a board plugs into a character device such as /dev/pts/N${kind === 'no' ? '' : `; this is a ${kind} device`})`);
+  const problem = await ttyDeviceProblem(path);
+  if (problem) throw new UsageError(`--attach ${path}: not a tty a board can plug into, such as /dev/pts/N: ${problem}`);
   return resolve(path);
 }

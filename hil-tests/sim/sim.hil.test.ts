@@ -146,7 +146,8 @@ describe('dl7450-bridge sim: a virtual board in its own process', () => {
     for (const [args, message] of [
       [['--attach', join(dir as string, 'nothing')], /--attach .*nothing: nothing is there \(start the bridge with --port pty:/],
       [['--attach', app], /--attach .*app\.py: not a tty/],
-      [['--attach', '/dev/null'], /--attach \/dev\/null: not a tty .*; this is a mem device\)/],
+      [['--attach', '/dev/null'], /--attach \/dev\/null: not a tty .*: it is a mem device/],
+      [['--attach', '/dev/ptmx'], /--attach \/dev\/ptmx: not a tty .*: it is the pty multiplexer/],
       [['--attach', tty, '--tty', join(dir as string, 'other')], /give --tty \(a pty of its own\) or --attach \(a tty that exists\), not both/],
     ] as const) {
       const bad = cli('sim', '--app', app, ...args);
