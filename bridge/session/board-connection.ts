@@ -226,7 +226,9 @@ export function createBoardConnection(connId: number, host: ConnectionHost, log:
       void b.closed.then((c) => {
         if (done) return;
         end(c.detail);
-        if (c.reason === undefined) log.info({ detail: c.detail }, 'broker closed the connection');
+        // After a DISCONNECT the broker closing is the end the board asked for, not the broker's doing.
+        if (disconnectSent) log.info({ detail: 'the board sent DISCONNECT' }, 'connection closed by the board (DISCONNECT)');
+        else if (c.reason === undefined) log.info({ detail: c.detail }, 'broker closed the connection');
         else log.warn({ ...reasonFields(c.reason), detail: c.detail }, 'broker connection failed');
         host.ended(c.reason ?? Reason.BROKER_CLOSED, c.detail);
       });
