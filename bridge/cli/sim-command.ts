@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { parseOptions } from './parse-options.js';
 import { parseLineModelSpec } from '../../drivers/line-model/line-model-spec.js';
 import { logLevelOption } from './log-level-option.js';
@@ -86,6 +86,7 @@ export async function simCommand(argv: string[]): Promise<number> {
     strict: true,
   });
   const { sim: options, level } = await simOptions(values);
+  if (values['pid-file'] !== undefined) await checkPidFile(values['pid-file']);
   const print = (line: SimLine): void => {
     if (!shown(line.level, level)) return;
     const stream = shown(line.level, 'warn') ? process.stderr : process.stdout;
@@ -106,9 +107,25 @@ export async function simCommand(argv: string[]): Promise<number> {
   process.stdout.write(`power: kill -USR1 ${pid} cuts it, kill -USR2 ${pid} restores it; Ctrl-C or kill ${pid} stops\n`);
   if (options.line) process.stdout.write(`line: ${values.line} (fault seed ${sim.lineSeed})\n`);
   sim.powerOn();
-  await stopped;
+  // A tty that hung up never comes back (a restarted bridge makes a new pty): a board left
+  // running on it would be a dead end that its pid file still names.
+  const lost = await Promise.race([stopped.then(() => undefined), sim.lineLost]);
+  if (lost !== undefined) print({ level: 'error', text: `the board's line is gone (${lost}): stopping; start the sim again once its tty is back` });
   await sim.stop();
   uninstall();
   if (pidFile) await rm(pidFile, { force: true });
-  return 0;
+  return lost === undefined ? 0 : 1;
+}
+
+/** A pid file naming a live process is another sim's: overwriting it would hand its power to us. */
+async function checkPidFile(path: string): Promise<void> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  const pid = text === undefined ? NaN : Number.parseInt(text, 10);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return; // left by a sim that died: ours now
+  }
+  throw new UsageError(`--pid-file ${path}: it names process ${pid}, which is running (another sim?); stop it or give another path`);
 }

@@ -33,6 +33,8 @@ export interface Sim {
   powerOn(): void;
   /** Power off, close the line (a pty of its own: and remove its symlink). */
   stop(): Promise<void>;
+  /** Resolves, with what happened, if the line fails: a tty attached to hung up (its bridge stopped). */
+  readonly lineLost: Promise<string>;
 }
 
 /**
@@ -58,8 +60,12 @@ export async function startSim(options: SimOptions): Promise<Sim> {
     const line = describeSimEvent(event);
     if (line) options.print(line);
   });
+  let lineGone: (detail: string) => void = () => undefined;
+  const lineLost = new Promise<string>((resolve) => (lineGone = resolve));
   const lost = pty.state$.subscribe((state) => {
-    if (state.type === 'lost') options.print({ level: 'error', text: `the pty failed: ${state.error.message}` });
+    if (state.type !== 'lost') return;
+    options.print({ level: 'error', text: `the pty failed: ${state.error.message}` });
+    lineGone(state.error.message);
   });
   return {
     ptsPath,
@@ -67,6 +73,7 @@ export async function startSim(options: SimOptions): Promise<Sim> {
     board,
     powerOff: () => board.powerOff(),
     powerOn: () => void board.powerOn(),
+    lineLost,
     async stop() {
       await board.close();
       model?.close();

@@ -143,17 +143,26 @@ describe('dl7450-bridge sim: a virtual board in its own process', () => {
     await takeLine(sim, /link up .*host dl7450-bridge/);
     await observer.messages.take((m) => m === 'sim/status=online', 'online', 30_000);
     await echoes(observer, 'through the bridge\'s own pty');
+    const livePid = join(dir as string, 'live.pid');
+    await writeFile(livePid, `${process.pid}\n`); // a running process: the test runner itself
     for (const [args, message] of [
       [['--attach', join(dir as string, 'nothing')], /--attach .*nothing: nothing is there \(start the bridge with --port pty:/],
       [['--attach', app], /--attach .*app\.py: not a tty/],
       [['--attach', '/dev/null'], /--attach \/dev\/null: not a tty .*: it is a mem device/],
       [['--attach', '/dev/ptmx'], /--attach \/dev\/ptmx: not a tty .*: it is the pty multiplexer/],
       [['--attach', tty, '--tty', join(dir as string, 'other')], /give --tty \(a pty of its own\) or --attach \(a tty that exists\), not both/],
+      [['--attach', tty, '--pid-file', livePid], new RegExp(`--pid-file .*live\\.pid: it names process ${process.pid}, which is running \\(another sim\\?\\)`)],
     ] as const) {
       const bad = cli('sim', '--app', app, ...args);
       expect(await bad.exited).toBe(2);
       expect(bad.text()).toMatch(message);
     }
+    // The bridge stops: its pty is gone for good (a new bridge makes a new one), so the sim
+    // plugged into it says so and exits instead of running on, unreachable.
+    bridge.signal('SIGINT');
+    expect(await bridge.exited).toBe(0);
+    expect(await sim.exited).toBe(1);
+    expect(sim.text()).toMatch(/the board's line is gone \(.*\): stopping; start the sim again once its tty is back/);
   });
 
   it('runs a TypeScript app file the same way', async () => {
