@@ -48,6 +48,30 @@ describe('signal power (a sim in another process)', () => {
     expect(await byFile.state()).toBe('on');
   });
 
+  it('knows a restarted sim is on and a dead one is in no known state', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'signal-power-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const first = signalTaker();
+    cleanup.push(() => void first.child.kill());
+    await first.until(1);
+    const file = join(dir, 'sim.pid');
+    await writeFile(file, `${first.child.pid}\n`);
+    const power = createSignalPower({ pidFile: file });
+    await power.off();
+    await first.until(2);
+    expect(await power.state()).toBe('off');
+    // The sim is killed: "already off" or "already on" would both be wrong now.
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+    expect(await power.state()).toBe('unknown');
+    // A new sim in its place boots on its own.
+    const second = signalTaker();
+    cleanup.push(() => void second.child.kill());
+    await second.until(1);
+    await writeFile(file, `${second.child.pid}\n`);
+    expect(await power.state()).toBe('on');
+  });
+
   it('says when the sim is not running, or the pid file is missing or wrong', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'signal-power-'));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));

@@ -20,7 +20,9 @@ export function createSignalPower(options: SignalPowerOptions): PowerDriver {
   if ((options.pid === undefined) === (options.pidFile === undefined)) throw new TypeError('signal power: give either pid or pidFile');
   if (options.pid !== undefined && (!Number.isInteger(options.pid) || options.pid <= 1)) throw new TypeError(`signal power: pid must be a process id, got ${options.pid}`);
   const description = `sim process ${options.pid ?? `in ${options.pidFile}`}`;
-  let last: PowerState = 'unknown';
+  // What we last switched, and for which process: a sim started since (a new pid) boots on its
+  // own, and one that died is in no state we know.
+  let last: { pid: number; state: PowerState } | undefined;
 
   const pid = async (): Promise<number> => {
     if (options.pid !== undefined) return options.pid;
@@ -39,15 +41,28 @@ export function createSignalPower(options: SignalPowerOptions): PowerDriver {
       const code = (error as NodeJS.ErrnoException).code;
       throw new PowerError(`${description}: cannot signal process ${target}: ${code === 'ESRCH' ? 'no such process (is the sim running?)' : (error as Error).message}`);
     }
-    last = after;
+    last = { pid: target, state: after };
   };
   const driver: PowerDriver = {
     description,
     on: () => send(ON, 'on'),
     off: () => send(OFF, 'off'),
     cycle: (offMs) => cycleByOffOn(driver, offMs),
-    state: () => Promise.resolve(last),
+    async state() {
+      const target = await pid().catch(() => undefined);
+      if (target === undefined || !alive(target)) return 'unknown';
+      return last?.pid === target ? last.state : 'on';
+    },
     close: () => Promise.resolve(),
   };
   return driver;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // there, but not ours to signal
+  }
 }
