@@ -135,6 +135,8 @@ async function cutPhase(board: DaemonBoard, clients: BoardClient[], profile: Cut
           return;
         }
         const limit = options.willTimeoutMs ?? (profile === 'silent' ? 1.5 * c.keepalive * 1000 + 5000 : 10_000);
+        // Said up front: the board stays off all that time, whatever --off-ms asks for after it.
+        if (profile === 'silent') add({ step: 'waiting', detail: `client ${c.clientId}: a silent cut is noticed only by the broker's keep-alive, so its will on ${will.topic} is due within 1.5 x ${c.keepalive} s; waiting up to ${(limit / 1000).toFixed(1)} s before anything else`, clientId: c.clientId });
         const found = await waitFor(() => wills.find((m) => m.topic === will.topic && !taken.has(m)), (wake) => (arrived = chain(arrived, wake)), limit, options.signal);
         if (!found) {
           ok = false;

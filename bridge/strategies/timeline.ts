@@ -7,6 +7,7 @@ export interface TimelineStep {
     | 'will' // the observer at the broker received a will
     | 'no-will' // a will that will never come, and why
     | 'will-missing' // a will that was due and did not come in time
+    | 'waiting' // what is being waited for, when that is long (a silent cut's will)
     | 'power-on' // the driver's on resolved
     | 'hello' // the board's link came up (HELLO with its new boot id)
     | 'connack' // a client of the board connected again

@@ -97,6 +97,22 @@ describeNeeding(['app-choice', 'power'], 'power timelines', () => {
     expect(again.steps).toEqual([expect.objectContaining({ step: 'error', detail: expect.stringMatching(/^the board is already off \(.*\): nothing to switch; power on brings it back$/) })]);
   });
 
+  it('silent: says up front that the will waits for the broker\'s keep-alive, then gets it', async () => {
+    const brief = tsApp(({ mqtt: m }) => {
+      const c = new m.MqttClient('tcp://iot.example.com', 'brief-keepalive');
+      c.connect((rc) => rc === 0 && c.subscribe(['timeline/brief', 1]), { keep_alive: 2, will_topic: 'timeline/brief-status', will_qos: 1, will_message: 'offline' });
+    });
+    bench = await startDl7450Bench(broker, { app: brief });
+    const dut = bench.daemon.boards.get('dut') as DaemonBoard;
+    await new Promise<void>((resolve) => {
+      const sub = dut.packets$.subscribe((p) => p.packet.cmd === 'suback' && (sub.unsubscribe(), resolve()));
+    });
+    const t = await runPowerAction('dut', dut, 'cut', { profile: 'silent' });
+    expect(names(t.steps)).toEqual(['cut', 'link-lost', 'broker-dropped', 'waiting', 'will']);
+    expect(t.steps[3].detail).toBe('client brief-keepalive: a silent cut is noticed only by the broker\'s keep-alive, so its will on timeline/brief-status is due within 1.5 x 2 s; waiting up to 8.0 s before anything else');
+    expect(t.ok).toBe(true);
+  });
+
   it('silent with keep-alive 0 says no will will come, instead of waiting for one', async () => {
     const quiet = tsApp(({ mqtt: m }) => {
       const c = new m.MqttClient('tcp://iot.example.com', 'no-keepalive');
