@@ -40,10 +40,14 @@ export async function powerCommand(argv: string[]): Promise<number> {
   if (values.profile !== undefined && !(CUT_PROFILES as readonly string[]).includes(values.profile)) throw new UsageError(`--profile must be one of ${CUT_PROFILES.join(', ')}, got "${values.profile}"`);
   if (values.profile !== undefined && action === 'on') throw new UsageError('--profile is for cut and cycle');
   const offMs = values['off-ms'] === undefined ? undefined : parseNumberOption('off-ms', values['off-ms'], 1000, 0, 3_600_000);
-  const control = values.control ?? (await findBridgeWithBoard(board));
+  // A board no bridge has is a wrong argument (exit 2), as an unknown action is.
+  const asUsage = (error: Error & { usage?: boolean }): never => {
+    throw error.usage ? new UsageError(error.message) : error;
+  };
+  const control = values.control ?? (await findBridgeWithBoard(board).catch(asUsage));
   const print = (s: TimelineStep) => !values.json && process.stdout.write(`${formatStep(s)}\n`);
   if (!values.json) process.stdout.write(`power ${action} ${board}${values.profile ? ` (profile ${values.profile})` : ''}\n`);
-  const timeline = (await controlRequest(control, { op: 'power', board, action, profile: values.profile, offMs }, (s) => print(s as TimelineStep))) as Timeline;
+  const timeline = (await controlRequest(control, { op: 'power', board, action, profile: values.profile, offMs }, (s) => print(s as TimelineStep)).catch(asUsage)) as Timeline;
   if (values.json) process.stdout.write(`${JSON.stringify(timeline, null, 2)}\n`);
   else process.stdout.write(`${timeline.ok ? 'OK' : 'FAILED'}: ${summary(timeline)}\n`);
   return timeline.ok ? 0 : 1;

@@ -24,10 +24,10 @@ export function controlHandlers(daemon: Daemon): Record<string, ControlHandler> 
 
     async power(request, reply) {
       const { board: name, action, profile, offMs } = request as { board?: unknown; action?: unknown; profile?: unknown; offMs?: unknown };
-      if (typeof name !== 'string' || !daemon.boards.has(name)) return reply.fail(`no board named ${JSON.stringify(name)}; this bridge has ${[...daemon.boards.keys()].join(', ')}`);
-      if (!ACTIONS.includes(action as PowerAction)) return reply.fail(`action must be one of ${ACTIONS.join(', ')}, got ${JSON.stringify(action)}`);
-      if (profile !== undefined && !CUT_PROFILES.includes(profile as CutProfile)) return reply.fail(`profile must be one of ${CUT_PROFILES.join(', ')}, got ${JSON.stringify(profile)}`);
-      if (offMs !== undefined && (typeof offMs !== 'number' || !(offMs >= 0))) return reply.fail(`offMs must be a number >= 0, got ${JSON.stringify(offMs)}`);
+      if (typeof name !== 'string' || !daemon.boards.has(name)) return reply.fail(`no board named ${JSON.stringify(name)}; this bridge has ${[...daemon.boards.keys()].join(', ')}`, true);
+      if (!ACTIONS.includes(action as PowerAction)) return reply.fail(`action must be one of ${ACTIONS.join(', ')}, got ${JSON.stringify(action)}`, true);
+      if (profile !== undefined && !CUT_PROFILES.includes(profile as CutProfile)) return reply.fail(`profile must be one of ${CUT_PROFILES.join(', ')}, got ${JSON.stringify(profile)}`, true);
+      if (offMs !== undefined && (typeof offMs !== 'number' || !(offMs >= 0))) return reply.fail(`offMs must be a number >= 0, got ${JSON.stringify(offMs)}`, true);
       if (busy.has(name)) return reply.fail(`a power action is already running on ${name}`);
       busy.add(name);
       try {

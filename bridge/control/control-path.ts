@@ -66,5 +66,5 @@ export async function findBridgeWithBoard(board: string, env: NodeJS.ProcessEnv 
   if (having.length === 1) return having[0].path;
   if (having.length > 1) throw new Error(`${having.length} running bridges have a board named ${board} (${having.map((b) => b.path).join(', ')}): pick one with --control`);
   const all = bridges.flatMap((b) => b.boards);
-  throw new Error(`no running bridge has a board named ${board}; they have: ${all.join(', ') || 'none'}`);
+  throw Object.assign(new Error(`no running bridge has a board named ${board}; they have: ${all.join(', ') || 'none'}`), { usage: true });
 }

@@ -35,6 +35,9 @@ async function server() {
       async broken() {
         throw new Error('the handler failed');
       },
+      async picky(request, reply) {
+        reply.fail(`no board named ${JSON.stringify(request.board)}`, true);
+      },
       // Runs until cut short, as a power action waiting for a board does.
       async wait(_request, reply) {
         reply.progress('waiting');
@@ -72,8 +75,11 @@ describe('control socket', () => {
     const { path } = await server();
     expect(await raw(path, 'not json\n')).toEqual([expect.stringMatching(/^\{"error":"bad request: /)]);
     expect(await raw(path, '[1,2]\n')).toEqual(['{"error":"bad request: not an object"}']);
-    await expect(controlRequest(path, { op: 'reboot' })).rejects.toThrow('unknown op "reboot"; known: echo, broken');
+    await expect(controlRequest(path, { op: 'reboot' })).rejects.toThrow('unknown op "reboot"; known: echo, broken, picky');
     await expect(controlRequest(path, { op: 'broken' })).rejects.toThrow('the handler failed');
+    // A wrong request (not a failure of the bridge) is marked so, for the client's exit 2.
+    await expect(controlRequest(path, { op: 'picky', board: 'x' })).rejects.toMatchObject({ message: 'no board named "x"', usage: true });
+    await expect(controlRequest(path, { op: 'broken' })).rejects.not.toHaveProperty('usage');
     expect(await controlRequest(path, { op: 'echo', value: 2 })).toBe(2);
   });
 

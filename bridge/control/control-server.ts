@@ -6,7 +6,8 @@ import type { Logger } from '../log.js';
 export interface ControlReply {
   progress(value: unknown): void;
   done(value: unknown): void;
-  fail(message: string): void;
+  /** `usage`: the request itself was wrong (an unknown board, a bad action): the client's exit 2. */
+  fail(message: string, usage?: boolean): void;
   /** Aborted when the client goes away before the answer, or the bridge stops: the handler ends early. */
   signal: AbortSignal;
 }
@@ -67,10 +68,10 @@ export async function startControlServer(path: string, handlers: Record<string, 
           send({ done: value });
           socket.end();
         },
-        fail: (message) => {
+        fail: (message, usage) => {
           if (finished) return;
           finished = true;
-          send({ error: message });
+          send({ error: message, ...(usage && { usage: true }) });
           socket.end();
         },
       };

@@ -97,7 +97,7 @@ describe('dl7450-bridge power', () => {
 
   it('names what is wrong: an unknown board (and the ones there are), a bad action or profile', async () => {
     const unknown = await power('cut', 'nope');
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2);
     expect(unknown.out).toMatch(/no running bridge has a board named nope; they have: sim-a/);
     const action = await power('zap', 'sim-a');
     expect(action.code).toBe(2);
