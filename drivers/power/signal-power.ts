@@ -20,8 +20,8 @@ export function createSignalPower(options: SignalPowerOptions): PowerDriver {
   if ((options.pid === undefined) === (options.pidFile === undefined)) throw new TypeError('signal power: give either pid or pidFile');
   if (options.pid !== undefined && (!Number.isInteger(options.pid) || options.pid <= 1)) throw new TypeError(`signal power: pid must be a process id, got ${options.pid}`);
   const description = `sim process ${options.pid ?? `in ${options.pidFile}`}`;
-  // What we last switched, and for which process: a sim started since (a new pid) boots on its
-  // own, and one that died is in no state we know.
+  // What we last switched, and for which process: a sim started since (a new pid), or switched
+  // by hand (kill -USR1), or one that died, is in no state we know.
   let last: { pid: number; state: PowerState } | undefined;
 
   const pid = async (): Promise<number> => {
@@ -51,7 +51,7 @@ export function createSignalPower(options: SignalPowerOptions): PowerDriver {
     async state() {
       const target = await pid().catch(() => undefined);
       if (target === undefined || !alive(target)) return 'unknown';
-      return last?.pid === target ? last.state : 'on';
+      return last?.pid === target ? last.state : 'unknown';
     },
     close: () => Promise.resolve(),
   };

@@ -4,7 +4,7 @@ import { BaseLink, messageOf } from '../base-link.js';
 import type { SerialLink } from '../serial-link.js';
 import { TtyIo } from '../tty/tty-io.js';
 import { nativePty } from './native-pty.js';
-import { watchPtyPeers, type PtyPeers } from './pty-peers.js';
+import { ptyOpenedElsewhere, watchPtyPeers, type PtyPeers } from './pty-peers.js';
 import { placeSymlink, removeSymlinkIfOurs } from './pty-symlink.js';
 
 export interface PtyLinkOptions {
@@ -15,6 +15,8 @@ export interface PtyLinkOptions {
 export interface PtyLink extends SerialLink {
   /** The slave device while open, e.g. /dev/pts/3; undefined otherwise. */
   readonly ptsPath: string | undefined;
+  /** The program on the slave closed it, and no other has it open (the pty stays, for the next). */
+  readonly peerClosed$: Observable<string>;
 }
 
 interface Session {
@@ -67,7 +69,7 @@ class PtyLinkImpl extends BaseLink implements PtyLink {
       try {
         peers = watchPtyPeers(fds.path, {
           opened: () => this.cancelPeerClosed(),
-          closed: () => this.peerLeft(`the program on ${this.linkPath} (${fds.path}) closed it`),
+          closed: () => this.peerLeft(),
         });
       } catch (error) {
         io.close();
@@ -124,14 +126,31 @@ class PtyLinkImpl extends BaseLink implements PtyLink {
     this.emitData(chunk);
   }
 
-  private peerLeft(detail: string): void {
+  private peerLeft(): void {
     this.cancelPeerClosed();
     this.peerClosing = setTimeout(() => {
       // Bytes the bridge is not reading yet are still the board's: report it after them.
       if (this.readingPaused) return void this.peerClosing?.refresh();
       this.peerClosing = undefined;
-      this.peerClosed.next(detail);
+      const session = this.session;
+      if (session) void this.checkPeerGone(session);
     }, CLOSE_GRACE_MS);
+  }
+
+  /** After a close: if no program has the slave open any more, the board's end is closed. */
+  private async checkPeerGone(session: Session): Promise<void> {
+    const elsewhere = await ptyOpenedElsewhere(session.ptsPath, session.slaveFd);
+    if (elsewhere || this.session !== session || this.peerClosing) return; // still in use, closed, or closed again meanwhile
+    // What the last program left unread, or the bridge had queued for it, is not the next one's.
+    session.io.discardPending(new Error(`${this.description}: the program on it closed it before this was written`));
+    try {
+      // Bytes toward the board wait in the slave's input queue: flushed through our own slave fd.
+      nativePty().flush(session.slaveFd);
+      nativePty().flush(session.masterFd);
+    } catch {
+      // Nothing to do: the next program may read a stale byte or two, as after a power cut.
+    }
+    this.peerClosed.next(`the program on ${this.linkPath} (${session.ptsPath}) closed it`);
   }
 
   private cancelPeerClosed(): void {

@@ -1,34 +1,83 @@
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nativePty } from './native-pty.js';
-import { watchPtyPeers, type PtyPeers } from './pty-peers.js';
+import { createPtyLink } from './pty-link.js';
+import { ptyOpenedElsewhere, watchPtyPeers, type PtyPeers } from './pty-peers.js';
 
-describe('watchPtyPeers', () => {
+describe('pty peers', () => {
   const fds: number[] = [];
-  const watches: PtyPeers[] = [];
-  afterEach(() => {
-    watches.splice(0).forEach((w) => w.stop());
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
     for (const fd of fds.splice(0)) closeSync(fd);
+    for (const c of cleanups.splice(0)) await c();
   });
 
-  it('says when the first program opens the slave and when the last one closes it, not for the ones between', async () => {
+  it('finds who else has the slave open, leaving out our own fd', async () => {
     const { master, slave, path } = nativePty().open();
-    fds.push(master, slave); // the bridge's own ends, opened before the watch: never counted
-    const seen: string[] = [];
-    let waiting: (() => void) | undefined;
-    const note = (what: string) => () => (seen.push(what), waiting?.());
-    watches.push(watchPtyPeers(path, { opened: note('opened'), closed: note('closed') }));
-    const closedOnce = () => new Promise<void>((resolve) => (waiting = () => seen.at(-1) === 'closed' && resolve()));
+    fds.push(master, slave);
+    expect(await ptyOpenedElsewhere(path, slave)).toBe(false); // only ours
+    const other = openSync(path, 'r+');
+    expect(await ptyOpenedElsewhere(path, slave)).toBe(true);
+    closeSync(other);
+    expect(await ptyOpenedElsewhere(path, slave)).toBe(false);
+  });
 
-    let done = closedOnce();
-    const a = openSync(path, 'r+');
-    const b = openSync(path, 'r+'); // a second program (or a second open by the same one)
-    closeSync(a); // one is still there: nothing to say
+  it('hints at every open and close', async () => {
+    const { master, slave, path } = nativePty().open();
+    fds.push(master, slave);
+    const seen: string[] = [];
+    let closed: () => void = () => undefined;
+    const closedSeen = new Promise<void>((resolve) => (closed = resolve));
+    const peers: PtyPeers = watchPtyPeers(path, { opened: () => seen.push('opened'), closed: () => (seen.push('closed'), closed()) });
+    cleanups.push(() => peers.stop());
+    closeSync(openSync(path, 'r'));
+    await closedSeen;
+    expect(seen).toEqual(['opened', 'closed']);
+  });
+
+  it('reports the board program gone only once nobody has the slave open, however the kernel merged the events', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pty-peers-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const link = createPtyLink({ linkPath: join(dir, 'board0') });
+    await link.open();
+    cleanups.push(() => link.close());
+    let lastClosed = false;
+    const reported = firstValueFrom(link.peerClosed$).then((detail) => ({ detail, lastClosed }));
+    // Two opens in a row reach the watcher as one event (the kernel merges identical unread
+    // events), so a count would reach zero at the first close.
+    const a = openSync(join(dir, 'board0'), 'r+');
+    const b = openSync(join(dir, 'board0'), 'r+');
+    await new Promise((resolve) => setImmediate(resolve));
+    closeSync(a);
+    // Time for a wrong report to come (the grace is 100 ms): the program still holds b.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    lastClosed = true;
     closeSync(b);
-    await done;
-    done = closedOnce();
-    closeSync(openSync(path, 'r')); // a read-only open counts the same
-    await done;
-    expect(seen).toEqual(['opened', 'closed', 'opened', 'closed']);
+    const { detail, lastClosed: afterLast } = await reported;
+    expect(afterLast).toBe(true);
+    expect(detail).toMatch(/the program on .*board0 \(\/dev\/pts\/\d+\) closed it/);
+  });
+
+  it('hands the next program nothing the last one left unread', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pty-peers-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const linkPath = join(dir, 'board0');
+    const link = createPtyLink({ linkPath });
+    await link.open();
+    cleanups.push(() => link.close());
+    const first = openSync(linkPath, 'r+');
+    const gone = firstValueFrom(link.peerClosed$);
+    await link.write(Buffer.from('for the first program only'));
+    closeSync(first); // it never read them
+    await gone;
+    const next = openSync(linkPath, 'r+');
+    fds.push(next);
+    await link.write(Buffer.from('fresh'));
+    const got = Buffer.alloc(64);
+    expect(got.subarray(0, readSync(next, got)).toString()).toBe('fresh');
   });
 });

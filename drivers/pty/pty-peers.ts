@@ -1,4 +1,5 @@
 import { closeSync } from 'node:fs';
+import { readdir, readlink } from 'node:fs/promises';
 import { TtyIo } from '../tty/tty-io.js';
 import { nativePty } from './native-pty.js';
 
@@ -12,27 +13,27 @@ export interface PtyPeers {
 }
 
 export interface PtyPeerHandlers {
-  /** The first program opened the slave. */
+  /** Some program opened the slave. */
   opened(): void;
-  /** The last program closed it (exited, crashed, was killed). */
+  /** Some program closed it: whether any is left, ask stillOpen(). */
   closed(): void;
 }
 
 /**
- * Counts the programs that have a pty's slave open, besides the bridge's own fd (opened before
- * the watch starts), and says when the count leaves and falls back to zero. The bridge's own
- * fd keeps the master from ever reading EIO, so this is the only way it can tell.
+ * Says when a pty's slave is opened or closed by anyone. The bridge's own slave fd keeps the
+ * master from ever reading EIO, so this is how it can tell the board program left. The events
+ * are hints only: the kernel merges an event with an identical one still unread, so they
+ * cannot be counted (ptyOpenedElsewhere() counts).
  */
 export function watchPtyPeers(ptsPath: string, handlers: PtyPeerHandlers): PtyPeers {
   const fd = nativePty().watchOpens(ptsPath);
-  let peers = 0;
   // TtyIo reads any non-blocking fd on the event loop; inotify hands out whole events per read.
   const io = new TtyIo(fd, {
     data(events) {
       for (let at = 0; at + EVENT_HEADER <= events.length; at += EVENT_HEADER + events.readUInt32LE(at + 12)) {
         const mask = events.readUInt32LE(at + 4);
-        if (mask & IN_OPEN && ++peers === 1) handlers.opened();
-        else if (mask & IN_CLOSE && peers > 0 && --peers === 0) handlers.closed();
+        if (mask & IN_OPEN) handlers.opened();
+        else if (mask & IN_CLOSE) handlers.closed();
       }
     },
     failed: () => undefined, // an inotify fd does not fail; if it did, closes would go unseen, as before
@@ -44,4 +45,21 @@ export function watchPtyPeers(ptsPath: string, handlers: PtyPeerHandlers): PtyPe
       closeSync(fd);
     },
   };
+}
+
+/**
+ * Whether any process has ptsPath open, besides our own fd `ownFd`: every /proc/<pid>/fd this
+ * process may read is looked at. Processes it may not read (another user's, as non-root) are
+ * taken not to hold it: a pty the bridge made is its user's, mode 0620, so only root could.
+ */
+export async function ptyOpenedElsewhere(ptsPath: string, ownFd: number): Promise<boolean> {
+  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name));
+  for (const pid of pids) {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) {
+      if (Number(pid) === process.pid && Number(fd) === ownFd) continue;
+      if ((await readlink(`/proc/${pid}/fd/${fd}`).catch(() => undefined)) === ptsPath) return true;
+    }
+  }
+  return false;
 }

@@ -80,6 +80,19 @@ describe('TtyIo', () => {
     expect(firstDifference(got, big)).toBe(-1);
   });
 
+  it('discards the writes still waiting for the kernel, and goes on writing the next ones', async () => {
+    const { master, slave } = pty();
+    const big = patternBytes(1 << 20, 11);
+    const held = master.io.write(big).then(() => 'written', (e: Error) => e.message);
+    expect(await loopTurns(20)).toBe(20);
+    master.io.discardPending(new Error('the reader left'));
+    expect(await held).toBe('the reader left');
+    nativePty().flush(slave.fd); // what the kernel had already taken, as the pty link does
+    await master.io.write(Buffer.from('next'));
+    slave.io.setReading(true);
+    expect((await slave.received.waitFor(4)).toString()).toBe('next');
+  });
+
   it('reports the other side hanging up, whether reading or not, and then refuses writes', async () => {
     for (const reading of [true, false]) {
       const { master, slave } = pty();

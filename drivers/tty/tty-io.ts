@@ -95,6 +95,18 @@ export class TtyIo {
     }
   }
 
+  /**
+   * Drops every write not yet in the kernel (they reject with `error`); I/O goes on. For a
+   * line whose reader went away: what was queued for it must not reach the next one.
+   */
+  discardPending(error: Error): void {
+    if (this.ended) return;
+    // A batch the kernel took part of is dropped too: its tail would start the next reader mid-frame.
+    const pending = [...(this.batch?.writes ?? []), ...this.queue.splice(0)];
+    this.batch = undefined;
+    for (const p of pending) p.reject(error);
+  }
+
   /** Stops all I/O; pending writes reject. Idempotent. */
   close(): void {
     this.end(new Error('closed while a write was pending'));
