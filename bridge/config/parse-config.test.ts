@@ -144,6 +144,7 @@ describe('parseConfig', () => {
     [{ boards: [board({ port: 'tcp://10.0.0.5' })] }, 'boards[0].port: expected tcp://host:port, got "tcp://10.0.0.5"'],
     [{ boards: [board({ port: 'listen://0.0.0.0:70000' })] }, 'boards[0].port: expected listen://host:port: port 70000 is not from 0 to 65535, got "listen://0.0.0.0:70000"'],
     [{ boards: [board({ port: 'listen://0.0.0.0:5000' })] }, 'boards[0].port: that address accepts boards from any network, and a bench bridge should not be reachable from the network by accident: listen on 127.0.0.1 or ::1, or add ?allowAnyAddress=1 if that is meant, got "listen://0.0.0.0:5000"'],
+    [{ boards: [board({ port: 'listen://0:5000' })] }, 'boards[0].port: that address accepts boards from any network, and a bench bridge should not be reachable from the network by accident: listen on 127.0.0.1 or ::1, or add ?allowAnyAddress=1 if that is meant, got "listen://0:5000"'],
     [{ boards: [board({ port: 'listen://127.0.0.1:5000?open=1' })] }, 'boards[0].port: unknown listen spec parameter "open"; supported: allowAnyAddress, got "listen://127.0.0.1:5000?open=1"'],
     [{ boards: [board({ port: 'rfc2217://h:1' })] }, 'boards[0].port: unknown link scheme "rfc2217:"; expected a tty path, serial:..., usb:<serial number>, pty:..., tcp://host:port or listen://host:port, got "rfc2217://h:1"'],
     [{ boards: [board({ port: 'pty:' })] }, 'boards[0].port: pty: needs a path for the board end, e.g. pty:/tmp/board0, got "pty:"'],

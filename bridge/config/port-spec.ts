@@ -58,6 +58,15 @@ function listenProblem(rest: string, scheme: string): string | undefined {
   } catch (error) {
     return (error as Error).message;
   }
-  if (options.allowAnyAddress || !isAnyAddress(options.host ?? '')) return undefined;
+  if (options.allowAnyAddress || !isAnyAddress(canonicalHost(options.host ?? ''))) return undefined;
   return 'that address accepts boards from any network, and a bench bridge should not be reachable from the network by accident: listen on 127.0.0.1 or ::1, or add ?allowAnyAddress=1 if that is meant';
+}
+
+/** "0", "0.0.0.000" and "0.0.0.0" bind the same address: the special-scheme URL parser spells them one way. */
+function canonicalHost(host: string): string {
+  try {
+    return new URL(`http://${host.includes(':') ? `[${host}]` : host}`).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    return host;
+  }
 }
