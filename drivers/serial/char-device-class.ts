@@ -8,9 +8,12 @@ import { basename } from 'node:path';
  * other systems no sysfs at all).
  */
 export async function charDeviceClass(rdev: bigint): Promise<string | undefined> {
-  // Linux's new_encode_dev(): 12 bits of major and 20 of minor, interleaved.
-  const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn);
-  const minor = (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn);
+  const { major, minor } = deviceNumbers(rdev);
   const subsystem = await readlink(`/sys/dev/char/${major}:${minor}/subsystem`).catch(() => undefined);
   return subsystem === undefined ? undefined : basename(subsystem);
+}
+
+/** A device's major and minor number from stat's rdev (Linux's new_encode_dev: 12 + 20 bits, interleaved). */
+export function deviceNumbers(rdev: bigint): { major: bigint; minor: bigint } {
+  return { major: ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn), minor: (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn) };
 }

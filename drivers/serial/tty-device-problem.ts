@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { charDeviceClass } from './char-device-class.js';
+import { charDeviceClass, deviceNumbers } from './char-device-class.js';
 
 // Ttys that are no line to a board: each open of /dev/ptmx makes a new pty that nothing else
 // can reach, and /dev/tty is whichever terminal the bridge was started from.
@@ -22,8 +22,7 @@ export async function ttyDeviceProblem(path: string): Promise<string | undefined
     return code === 'ELOOP' ? 'its symlinks point at each other in a loop (ELOOP)' : undefined;
   }
   if (!found.isCharacterDevice()) return `it is ${found.isDirectory() ? 'a folder' : found.isFile() ? 'a regular file' : 'not a device'}, not a serial device`;
-  const major = ((found.rdev >> 8n) & 0xfffn) | ((found.rdev >> 32n) & ~0xfffn);
-  const minor = (found.rdev & 0xffn) | ((found.rdev >> 12n) & ~0xffn);
+  const { major, minor } = deviceNumbers(found.rdev);
   const special = NOT_A_LINE[`${major}:${minor}`];
   if (special) return `it is ${special}`;
   const kind = await charDeviceClass(found.rdev);
