@@ -6,7 +6,7 @@ import { createVirtualBoard, type VirtualBoard } from '../../drivers/boards/virt
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
 import { parseBrokerUrl } from '../broker/broker-url.js';
 import { createBrokerConnector } from '../daemon/broker-connector.js';
-import { silentLogger } from '../log.js';
+import { createLogger, silentLogger } from '../log.js';
 import { runFramedSession } from './framed-session.js';
 import type { RunningSession, SessionEvent } from './session-types.js';
 import { Reason } from '../../streams/link/protocol.js';
@@ -19,7 +19,11 @@ let session: RunningSession;
 let board: VirtualBoard;
 const clients: MqttClient[] = [];
 
+/** Every log line of the session under test, parsed (setUp logs into it at info). */
+let logs: Record<string, unknown>[] = [];
+
 async function setUp(settings: Partial<{ maxPacketBytes: number; queueBytes: number }> = {}, override = true) {
+  logs = [];
   broker = await startEmbeddedBroker();
   const [host, boardEnd] = createMemoryLinkPair('framed-session');
   await host.open();
@@ -29,7 +33,7 @@ async function setUp(settings: Partial<{ maxPacketBytes: number; queueBytes: num
     line: host,
     settings: { maxPacketBytes: 1 << 20, stallTimeoutMs: 5000, ...settings },
     connectBroker: createBrokerConnector({ override: override ? parseBrokerUrl(broker.url.replace('mqtt:', 'tcp:')) : undefined, connectTimeoutMs: 2000 }),
-    logger: silentLogger,
+    logger: createLogger('info', { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) }),
   });
   board = createVirtualBoard({ line: boardEnd, mode: 'framed', link: { pingIntervalMs: 200, maxRetries: 2 } });
   return { host, boardEnd };
@@ -91,6 +95,18 @@ describe('framed session, in process', () => {
     board.cut(); // the board dies: nothing more on the line
     expect((await down).cause).toBe('broken');
     expect(await will).toBe('status/dev-2=offline');
+  });
+
+  it('after the board\'s DISCONNECT, logs the broker closing the connection as the board\'s doing', async () => {
+    await setUp();
+    const dev = client(board.connect('tcp://x', { clientId: 'dev-d', reconnectPeriod: 0 }));
+    await connected(dev);
+    const ended = event(session.events$, 'closed');
+    dev.stream.write(Buffer.from([0xe0, 0x00])); // DISCONNECT, the connection itself left open (as the DL-7450 SDK's disconnect())
+    await ended;
+    const lines = logs.map((l) => l.msg);
+    expect(lines).toContain('connection closed by the board (DISCONNECT)');
+    expect(lines).not.toContain('broker closed the connection');
   });
 
   it('tells the board bridge_shutdown on each connection when the bridge stops, rather than leaving it to find a broken link', async () => {
