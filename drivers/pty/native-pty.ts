@@ -4,8 +4,8 @@ import { loadAddon, packageRoot } from '../../streams/framing/load-addon.js';
 export interface NativePty {
   /** openpty(): both ends raw and close-on-exec; path is the slave, /dev/pts/N. */
   open(): { master: number; slave: number; path: string };
-  /** tcflush(fd, TCIOFLUSH). */
-  flush(fd: number): void;
+  /** tcflush(fd, TCIOFLUSH), or TCIFLUSH (only what fd has to read) with inputOnly. */
+  flush(fd: number, inputOnly?: boolean): void;
   /** A non-blocking inotify fd reporting each open and final close of path (pty-peers.ts). */
   watchOpens(path: string): number;
 }

@@ -4,7 +4,7 @@ import { BaseLink, messageOf } from '../base-link.js';
 import type { SerialLink } from '../serial-link.js';
 import { TtyIo } from '../tty/tty-io.js';
 import { nativePty } from './native-pty.js';
-import { ptyOpenedElsewhere, watchPtyPeers, type PtyPeers } from './pty-peers.js';
+import { ptyHolders, watchPtyPeers, type PtyPeers } from './pty-peers.js';
 import { placeSymlink, removeSymlinkIfOurs } from './pty-symlink.js';
 
 export interface PtyLinkOptions {
@@ -22,6 +22,14 @@ export interface PtyLink extends SerialLink {
 interface Session {
   io: TtyIo;
   peers: PtyPeers;
+  /** The programs' fds on the slave ("pid:fd") as last seen. */
+  holders: Set<string>;
+  /** Bytes came from the line since the last close was seen. */
+  heardSinceClose: boolean;
+  /** An open was seen since the last check: a program may have come and gone before a scan saw it. */
+  openSeen: boolean;
+  /** The holders known when the first close of a pending check was seen (opens after it are new programs). */
+  before: Set<string> | undefined;
   masterFd: number;
   slaveFd: number;
   ptsPath: string;
@@ -68,14 +76,14 @@ class PtyLinkImpl extends BaseLink implements PtyLink {
       let peers: PtyPeers;
       try {
         peers = watchPtyPeers(fds.path, {
-          opened: () => this.cancelPeerClosed(),
+          opened: () => this.learnHolders(),
           closed: () => this.peerLeft(),
         });
       } catch (error) {
         io.close();
         throw error;
       }
-      session = { io, peers, masterFd: fds.master, slaveFd: fds.slave, ptsPath: fds.path };
+      session = { io, peers, holders: new Set(), heardSinceClose: false, openSeen: false, before: undefined, masterFd: fds.master, slaveFd: fds.slave, ptsPath: fds.path };
     } catch (error) {
       closeQuietly(fds.master);
       closeQuietly(fds.slave);
@@ -123,11 +131,27 @@ class PtyLinkImpl extends BaseLink implements PtyLink {
 
   private masterData(chunk: Buffer): void {
     this.peerClosing?.refresh();
+    if (this.session) this.session.heardSinceClose = true;
     this.emitData(chunk);
   }
 
+  /** Who holds the slave now: learnt at every open, so that a close can tell who left. */
+  private learnHolders(): void {
+    const session = this.session;
+    if (!session) return;
+    session.openSeen = true;
+    void ptyHolders(session.ptsPath, session.slaveFd).then((now) => {
+      if (this.session === session) for (const h of now) session.holders.add(h);
+    });
+  }
+
   private peerLeft(): void {
+    const pending = this.peerClosing !== undefined;
     this.cancelPeerClosed();
+    if (this.session && !pending) {
+      this.session.heardSinceClose = false;
+      this.session.before = new Set(this.session.holders);
+    }
     this.peerClosing = setTimeout(() => {
       // Bytes the bridge is not reading yet are still the board's: report it after them.
       if (this.readingPaused) return void this.peerClosing?.refresh();
@@ -137,16 +161,29 @@ class PtyLinkImpl extends BaseLink implements PtyLink {
     }, CLOSE_GRACE_MS);
   }
 
-  /** After a close: if no program has the slave open any more, the board's end is closed. */
+  /**
+   * After a close: the board program is gone once none of the fds seen open is still open,
+   * even if a new program opened the pty meanwhile (it starts a session of its own).
+   */
   private async checkPeerGone(session: Session): Promise<void> {
-    const elsewhere = await ptyOpenedElsewhere(session.ptsPath, session.slaveFd);
-    if (elsewhere || this.session !== session || this.peerClosing) return; // still in use, closed, or closed again meanwhile
-    // What the last program left unread, or the bridge had queued for it, is not the next one's.
+    const now = await ptyHolders(session.ptsPath, session.slaveFd);
+    if (this.session !== session) return;
+    const known = session.before ?? new Set<string>();
+    const opened = session.openSeen;
+    session.holders = now;
+    session.openSeen = false;
+    session.before = undefined;
+    if (known.size > 0 ? [...known].some((h) => now.has(h)) : !opened || now.size > 0) return; // one it knew still holds it; or it knew none, and cannot tell who left
+    // A new program that has already spoken has reset the session itself (its CONNECT, or its
+    // HELLO with a new boot id, ends the last program's connections): ending it now would end
+    // the new program's own.
+    if (now.size > 0 && session.heardSinceClose) return;
+    // What the bridge had queued or sent for the last program is not the next one's. What the
+    // master has to read is left alone: the last program's bytes were read during the grace,
+    // so anything there is a new program's first words.
     session.io.discardPending(new Error(`${this.description}: the program on it closed it before this was written`));
     try {
-      // Bytes toward the board wait in the slave's input queue: flushed through our own slave fd.
-      nativePty().flush(session.slaveFd);
-      nativePty().flush(session.masterFd);
+      nativePty().flush(session.slaveFd, true);
     } catch {
       // Nothing to do: the next program may read a stale byte or two, as after a power cut.
     }

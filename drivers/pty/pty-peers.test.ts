@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nativePty } from './native-pty.js';
 import { createPtyLink } from './pty-link.js';
-import { ptyOpenedElsewhere, watchPtyPeers, type PtyPeers } from './pty-peers.js';
+import { ptyHolders, watchPtyPeers, type PtyPeers } from './pty-peers.js';
 
 describe('pty peers', () => {
   const fds: number[] = [];
@@ -19,11 +19,11 @@ describe('pty peers', () => {
   it('finds who else has the slave open, leaving out our own fd', async () => {
     const { master, slave, path } = nativePty().open();
     fds.push(master, slave);
-    expect(await ptyOpenedElsewhere(path, slave)).toBe(false); // only ours
+    expect(await ptyHolders(path, slave)).toEqual(new Set()); // only ours
     const other = openSync(path, 'r+');
-    expect(await ptyOpenedElsewhere(path, slave)).toBe(true);
+    expect(await ptyHolders(path, slave)).toEqual(new Set([`${process.pid}:${other}`]));
     closeSync(other);
-    expect(await ptyOpenedElsewhere(path, slave)).toBe(false);
+    expect(await ptyHolders(path, slave)).toEqual(new Set());
   });
 
   it('hints at every open and close', async () => {
@@ -79,5 +79,39 @@ describe('pty peers', () => {
     await link.write(Buffer.from('fresh'));
     const got = Buffer.alloc(64);
     expect(got.subarray(0, readSync(next, got)).toString()).toBe('fresh');
+  });
+
+  it('a program that opens the pty right after the last one left: the last one is still reported gone, unless the new one has spoken', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pty-peers-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const linkPath = join(dir, 'board0');
+    const link = createPtyLink({ linkPath });
+    await link.open();
+    cleanups.push(() => link.close());
+    const reports: string[] = [];
+    link.peerClosed$.subscribe((d) => reports.push(d));
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 400)); // past the 100 ms grace and the scan
+    // A reader takes over at once and says nothing: the last program's session must end.
+    const first = openSync(linkPath, 'r+');
+    await settle(); // the bridge has seen who holds it
+    const reported = firstValueFrom(link.peerClosed$);
+    closeSync(first);
+    // The bridge tells programs apart by pid and fd: the same process reusing the fd number
+    // would look like the same program, so this one is kept off it.
+    fds.push(openSync('/dev/null', 'r'));
+    const silent = openSync(linkPath, 'r+');
+    fds.push(silent);
+    await reported;
+    expect(reports).toHaveLength(1);
+    // A new program that speaks at once resets the session itself (its CONNECT or HELLO): the
+    // bridge must not end it under the new program.
+    await settle();
+    closeSync(fds.pop() as number);
+    fds.push(openSync('/dev/null', 'r'));
+    const talker = openSync(linkPath, 'r+');
+    fds.push(talker);
+    writeSync(talker, Buffer.from('hello from the new program'));
+    await settle();
+    expect(reports).toHaveLength(1);
   });
 });

@@ -15,7 +15,7 @@ export interface PtyPeers {
 export interface PtyPeerHandlers {
   /** Some program opened the slave. */
   opened(): void;
-  /** Some program closed it: whether any is left, ask stillOpen(). */
+  /** Some program closed it: who is left, ask ptyHolders(). */
   closed(): void;
 }
 
@@ -23,7 +23,7 @@ export interface PtyPeerHandlers {
  * Says when a pty's slave is opened or closed by anyone. The bridge's own slave fd keeps the
  * master from ever reading EIO, so this is how it can tell the board program left. The events
  * are hints only: the kernel merges an event with an identical one still unread, so they
- * cannot be counted (ptyOpenedElsewhere() counts).
+ * cannot be counted (ptyHolders() says who holds it).
  */
 export function watchPtyPeers(ptsPath: string, handlers: PtyPeerHandlers): PtyPeers {
   const fd = nativePty().watchOpens(ptsPath);
@@ -48,18 +48,19 @@ export function watchPtyPeers(ptsPath: string, handlers: PtyPeerHandlers): PtyPe
 }
 
 /**
- * Whether any process has ptsPath open, besides our own fd `ownFd`: every /proc/<pid>/fd this
- * process may read is looked at. Processes it may not read (another user's, as non-root) are
- * taken not to hold it: a pty the bridge made is its user's, mode 0620, so only root could.
+ * Who has ptsPath open besides our own fd `ownFd`, as "pid:fd" entries: every /proc/<pid>/fd
+ * this process may read is looked at, all at once (a desktop has tens of thousands of fds).
+ * Processes it may not read (another user's, as non-root) are taken not to hold it: a pty the
+ * bridge made is its user's, mode 0620, so only root could.
  */
-export async function ptyOpenedElsewhere(ptsPath: string, ownFd: number): Promise<boolean> {
+export async function ptyHolders(ptsPath: string, ownFd: number): Promise<Set<string>> {
   const pids = (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name));
-  for (const pid of pids) {
-    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
-    for (const fd of fds) {
-      if (Number(pid) === process.pid && Number(fd) === ownFd) continue;
-      if ((await readlink(`/proc/${pid}/fd/${fd}`).catch(() => undefined)) === ptsPath) return true;
-    }
-  }
-  return false;
+  const found = await Promise.all(
+    pids.map(async (pid) => {
+      const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+      const links = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).then((target) => (target === ptsPath ? `${pid}:${fd}` : undefined), () => undefined)));
+      return links.filter((l): l is string => l !== undefined && !(Number(pid) === process.pid && l === `${pid}:${ownFd}`));
+    }),
+  );
+  return new Set(found.flat());
 }

@@ -60,18 +60,20 @@ fail_tc:
   return throw_errno(env, "configuring pty");
 }
 
-// Discards what is queued in both directions, so a board that attaches late does not read
+// Discards what is queued in both directions (or only what fd has to read), so a board that attaches late does not read
 // bytes written for its predecessor.
 static napi_value flush_pty(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   int32_t fd;
+  bool input_only = false;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
-    napi_throw_type_error(env, NULL, "flush(fd): fd must be an integer");
+    napi_throw_type_error(env, NULL, "flush(fd, inputOnly): fd must be an integer");
     return NULL;
   }
-  if (tcflush(fd, TCIOFLUSH) != 0) return throw_errno(env, "tcflush");
+  if (argc >= 2) napi_get_value_bool(env, argv[1], &input_only);
+  if (tcflush(fd, input_only ? TCIFLUSH : TCIOFLUSH) != 0) return throw_errno(env, "tcflush");
   return NULL;
 }
 
