@@ -84,10 +84,15 @@ export async function runPowerAction(name: string, board: DaemonBoard, action: P
     // Switching on a board that is on changes nothing, so no HELLO would come: say so now
     // instead of after the return timeout.
     // Nor does cutting one that is off: no link to lose, no will due.
-    const state = action === 'cycle' ? undefined : await board.power.state();
+    // A board with clients connected through the bridge is on, whatever the driver last did
+    // (a sim restarted, or switched by hand): the driver's word counts only when it is sure
+    // and the board is silent.
+    const said = action === 'cycle' ? undefined : await board.power.state();
+    const state = before.length > 0 ? 'on' : said;
     if ((action === 'on' && state === 'on') || (action === 'cut' && state === 'off')) {
       const hint = action === 'on' ? 'power cycle restarts it' : 'power on brings it back';
-      add({ step: 'error', detail: `the board is already ${state} (${board.power.description}): nothing to switch; ${hint}` });
+      const why = said === state ? board.power.description : `${before.length} client${before.length === 1 ? '' : 's'} connected: ${before.map((c) => c.clientId).join(', ')}`;
+      add({ step: 'error', detail: `the board is already ${state} (${why}): nothing to switch; ${hint}` });
       timeline.ok = false;
       return timeline;
     }
