@@ -140,6 +140,7 @@ class PtyLinkImpl extends BaseLink implements PtyLink {
     const session = this.session;
     if (!session) return;
     session.openSeen = true;
+    if (!this.peerClosed.observed) return;
     void ptyHolders(session.ptsPath, session.slaveFd).then((now) => {
       if (this.session === session) for (const h of now) session.holders.add(h);
     });
@@ -157,7 +158,9 @@ class PtyLinkImpl extends BaseLink implements PtyLink {
       if (this.readingPaused) return void this.peerClosing?.refresh();
       this.peerClosing = undefined;
       const session = this.session;
-      if (session) void this.checkPeerGone(session);
+      // Only for a link whose user acts on it (the bridge's board loop): a sim owning its pty
+      // has nothing to flush when the bridge on the other end reopens it.
+      if (session && this.peerClosed.observed) void this.checkPeerGone(session);
     }, CLOSE_GRACE_MS);
   }
 
