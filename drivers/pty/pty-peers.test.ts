@@ -16,6 +16,17 @@ describe('pty peers', () => {
     for (const c of cleanups.splice(0)) await c();
   });
 
+  /** A pty link of the bridge's at a fresh path, closed and removed after the test. */
+  async function ptyLinkInTmp() {
+    const dir = await mkdtemp(join(tmpdir(), 'pty-peers-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const linkPath = join(dir, 'board0');
+    const link = createPtyLink({ linkPath });
+    await link.open();
+    cleanups.push(() => link.close());
+    return { link, linkPath };
+  }
+
   it('finds who else has the slave open, leaving out our own fd', async () => {
     const { master, slave, path } = nativePty().open();
     fds.push(master, slave);
@@ -40,17 +51,13 @@ describe('pty peers', () => {
   });
 
   it('reports the board program gone only once nobody has the slave open, however the kernel merged the events', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pty-peers-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const link = createPtyLink({ linkPath: join(dir, 'board0') });
-    await link.open();
-    cleanups.push(() => link.close());
+    const { link, linkPath } = await ptyLinkInTmp();
     let lastClosed = false;
     const reported = firstValueFrom(link.peerClosed$).then((detail) => ({ detail, lastClosed }));
     // Two opens in a row reach the watcher as one event (the kernel merges identical unread
     // events), so a count would reach zero at the first close.
-    const a = openSync(join(dir, 'board0'), 'r+');
-    const b = openSync(join(dir, 'board0'), 'r+');
+    const a = openSync(linkPath, 'r+');
+    const b = openSync(linkPath, 'r+');
     await new Promise((resolve) => setImmediate(resolve));
     closeSync(a);
     // Time for a wrong report to come (the grace is 100 ms): the program still holds b.
@@ -63,12 +70,7 @@ describe('pty peers', () => {
   });
 
   it('hands the next program nothing the last one left unread', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pty-peers-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const linkPath = join(dir, 'board0');
-    const link = createPtyLink({ linkPath });
-    await link.open();
-    cleanups.push(() => link.close());
+    const { link, linkPath } = await ptyLinkInTmp();
     const first = openSync(linkPath, 'r+');
     const gone = firstValueFrom(link.peerClosed$);
     await link.write(Buffer.from('for the first program only'));
@@ -82,12 +84,7 @@ describe('pty peers', () => {
   });
 
   it('a program that opens the pty right after the last one left: the last one is still reported gone, unless the new one has spoken', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pty-peers-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const linkPath = join(dir, 'board0');
-    const link = createPtyLink({ linkPath });
-    await link.open();
-    cleanups.push(() => link.close());
+    const { link, linkPath } = await ptyLinkInTmp();
     const reports: string[] = [];
     link.peerClosed$.subscribe((d) => reports.push(d));
     const settle = () => new Promise((resolve) => setTimeout(resolve, 400)); // past the 100 ms grace and the scan
