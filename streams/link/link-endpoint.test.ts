@@ -361,4 +361,38 @@ describe('linkEndpoint pair over a simulated line', () => {
     // Two frames: the peer is down to half, and is told at once. One more, alone, waits again.
     expect(acksFor(2, 1)).toEqual(['3:2', '15:3']);
   });
+  // Each ACK is a line write, and on a pty a write wakes the peer: three per read of 31 frames
+  // made a QoS 0 flood's two processes take turns (protocol 5: one per read is enough).
+  it('answers a read of many frames with one ACK, sent when the read is done', () => {
+    /** The host's ACKs as "time:ack" for 6 frames at 3 ms, in one read (`asOneRead`) or not. */
+    const acksFor = (asOneRead: boolean): string[] => {
+      const acks: string[] = [];
+      const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+      scheduler.run(({ cold }) => {
+        const input = new Subject<LinkInput>();
+        let hostNonce = 0;
+        const sub = input
+          .pipe(linkEndpoint({ role: Role.HOST, id: 'host', firmware: 't', mtu: 256, window: 8, ackDelayMs: 10, helloIntervalMs: 60_000, pingIntervalMs: 60_000 }))
+          .subscribe((o) => {
+            if (o.type !== 'tx') return;
+            if (o.frame.channel === Channel.ACK) acks.push(`${scheduler.now()}:${o.frame.ack}`);
+            const h = o.frame.payload[0] === CtrlType.HELLO ? decodeCtrl(o.frame.payload) : undefined;
+            if (h && typeof h !== 'string' && h.type === 'hello' && !hostNonce) hostNonce = h.nonce;
+          });
+        const hello = () => encodeCtrl({ type: 'hello', linkVersion: 1, role: Role.BOARD, synced: false, epoch: 7, nonce: 42, echo: hostNonce, mtu: 64, window: 4, id: 'b', firmware: 'f' });
+        cold('-h-f').subscribe((v) => {
+          if (v === 'h') return input.next({ type: 'frame', frame: { channel: Channel.CTRL, flags: 3, seq: 0, ack: 0, credit: 4, payload: hello() } });
+          if (asOneRead) input.next({ type: 'read', open: true });
+          for (let seq = 0; seq < 6; seq++) input.next({ type: 'frame', frame: { channel: Channel.MQTT, flags: 3, seq, ack: 0, credit: 4, payload: Buffer.of(1, 0xc0, 0) } });
+          if (asOneRead) input.next({ type: 'read', open: false });
+        });
+        scheduler.schedule(() => sub.unsubscribe(), 100);
+      });
+      return acks;
+    };
+    // Frame by frame: at half the window (4 of 8) at once, the last two after ackDelayMs.
+    expect(acksFor(false)).toEqual(['3:4', '13:6']);
+    // One read: one ACK for all six, when the read is done; 2 of 8 left, so at once.
+    expect(acksFor(true)).toEqual(['3:6']);
+  });
 });

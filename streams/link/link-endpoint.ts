@@ -67,6 +67,7 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       let helloTimer: Subscription | undefined;
       let ackTimer: Subscription | undefined;
       let ackOwed = false;
+      let inRead = false; // between a line read's 'read' open and close: acks wait for the close
       // What our latest frame told the peer, so we know how far it may still send on it.
       let toldAck = 0;
       let toldCredit = options.window;
@@ -96,7 +97,7 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
         return allowed <= options.window / 2 && receiver.credit() > allowed;
       };
       const armOwedAck = (): void => {
-        if (!ackOwed) return;
+        if (!ackOwed || inRead) return;
         ackOwed = false;
         if (phase === 'up' && peerNearlyStopped()) return sendAck(AckType.ACK);
         ackTimer ??= after(ackDelayMs, () => {
@@ -288,6 +289,9 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
             return sender.pump();
           case 'consumed':
             if (receiver.consumed(cmd.frames) && phase === 'up') oweAck(); // tell the sender its credit grew
+            return;
+          case 'read':
+            inRead = cmd.open; // at the close, the run's end arms what the read owed
             return;
           case 'reset':
             if (phase === 'up') goDown('local-reset', cmd.detail ?? 'reset requested');

@@ -1,9 +1,13 @@
-import { endWith, ignoreElements, merge, Observable, share, takeUntil, tap } from 'rxjs';
+import { endWith, ignoreElements, merge, Observable, share, takeUntil, tap, type MonoTypeOperatorFunction } from 'rxjs';
+import { aroundEach } from '../flow/around-each.js';
 import { deframe } from '../framing/deframe.js';
 import { encodeFrame, type Frame } from '../framing/frame.js';
 import type { LineStamper } from '../timing/line-arrival.js';
 import type { LineFaults } from '../faults/line-faults.js';
-import { linkEndpoint, type LinkCommand, type LinkEndpointOptions, type LinkOutput } from './link-endpoint.js';
+import { linkEndpoint, type LinkCommand, type LinkEndpointOptions, type LinkInput, type LinkOutput } from './link-endpoint.js';
+
+const READ_OPEN: LinkInput = { type: 'read', open: true };
+const READ_CLOSE: LinkInput = { type: 'read', open: false };
 
 /** The two things a link endpoint needs from a serial line (a SerialLink has both). */
 export interface ByteLine {
@@ -41,10 +45,22 @@ export function linkOverLine(line: ByteLine, commands$: Observable<LinkCommand>,
   return new Observable<LinkOutput>((subscriber) => {
     const commands = commands$.pipe(share());
     const finished$ = commands.pipe(ignoreElements(), endWith(true));
-    const deframed$ = stamper
-      ? line.data$.pipe(stamper.chunks(), deframe({ maxPayload: endpoint.mtu, ownsChunks }), stamper.frames())
-      : line.data$.pipe(deframe({ maxPayload: endpoint.mtu, ownsChunks }));
-    const bytes$ = deframed$.pipe(takeUntil(finished$));
+    // Each read's frames between a 'read' open and close (one ACK per read), on the same
+    // input as the frames: deframe emits a read's frames synchronously, so they sit between.
+    const bytes$ = new Observable<LinkInput>((input) => {
+      const bracket: MonoTypeOperatorFunction<Buffer> = aroundEach((run) => {
+        input.next(READ_OPEN);
+        try {
+          run();
+        } finally {
+          input.next(READ_CLOSE);
+        }
+      });
+      const deframed$ = stamper
+        ? line.data$.pipe(bracket, stamper.chunks(), deframe({ maxPayload: endpoint.mtu, ownsChunks }), stamper.frames())
+        : line.data$.pipe(bracket, deframe({ maxPayload: endpoint.mtu, ownsChunks }));
+      return deframed$.subscribe(input);
+    }).pipe(takeUntil(finished$));
     return merge(bytes$, commands)
       .pipe(
         linkEndpoint(endpoint),
