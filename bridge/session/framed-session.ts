@@ -262,6 +262,7 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
       if (why === undefined) {
         // Tell the board, so its clients see bridge_shutdown now, not a broken link after retries.
         for (const connId of connections.keys()) ctrl({ type: 'closed', connId, reason: Reason.BRIDGE_SHUTDOWN, text: reason });
+        await Promise.resolve(); // linkOverLine hands a turn's frames to the line as the turn ends
         const flushed = lastWrite.catch(() => undefined);
         await Promise.race([flushed, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS).unref())]);
       }

@@ -32,7 +32,8 @@ export interface LinkOverLineOptions extends LinkEndpointOptions {
  * A link endpoint running on a serial line: bytes in -> deframe -> endpoint; frames out ->
  * encode -> line. Cold: subscribing starts the endpoint (HELLO goes out). It runs until
  * commands$ completes, then emits its final stats and completes. Emits every endpoint output,
- * `tx` included, after the frame was handed to the line. commands$ should be hot (a Subject).
+ * `tx` included; the frames of one event-loop turn reach the line in one write as the turn
+ * ends (onFrameWritten tells when). commands$ should be hot (a Subject).
  */
 export function linkOverLine(line: ByteLine, commands$: Observable<LinkCommand>, options: LinkOverLineOptions): Observable<LinkOutput> {
   const { ownsChunks, lineFaults, onWriteError, stamper, onFrameWritten, ...endpoint } = options;
@@ -43,6 +44,26 @@ export function linkOverLine(line: ByteLine, commands$: Observable<LinkCommand>,
     return written;
   };
   return new Observable<LinkOutput>((subscriber) => {
+    // The frames of one turn go to the line in one write, at the end of the turn: a write
+    // costs a promise chain here and in the driver, and a flood's frames come one command each.
+    let wires: Buffer[] = [];
+    let frames: Frame[] = [];
+    let bytes = 0;
+    const flush = (): void => {
+      const batch = wires.length === 1 ? wires[0] : Buffer.concat(wires, bytes);
+      const sent = frames;
+      wires = [];
+      frames = [];
+      bytes = 0;
+      const written = send(batch);
+      if (onFrameWritten) for (const f of sent) onFrameWritten(f, written);
+    };
+    const gather = (frame: Frame, wire: Buffer): void => {
+      if (wires.length === 0) queueMicrotask(flush);
+      wires.push(wire);
+      bytes += wire.length;
+      if (onFrameWritten) frames.push(frame);
+    };
     const commands = commands$.pipe(share());
     const finished$ = commands.pipe(ignoreElements(), endWith(true));
     // Each read's frames between a 'read' open and close (one ACK per read), on the same
@@ -67,9 +88,9 @@ export function linkOverLine(line: ByteLine, commands$: Observable<LinkCommand>,
         tap((out) => {
           if (out.type !== 'tx') return;
           const wire = encodeFrame(out.frame);
+          if (!lineFaults) return gather(out.frame, wire);
           let written: Promise<void> | undefined;
-          if (lineFaults) for (const bytes of lineFaults(wire)) written = send(bytes);
-          else written = send(wire);
+          for (const bytes of lineFaults(wire)) written = send(bytes);
           if (onFrameWritten && written) onFrameWritten(out.frame, written);
         }),
       )
