@@ -6,6 +6,10 @@ import { runRawSession } from '../session/raw-session.js';
 import type { BrokerConnector, RunningSession } from '../session/session-types.js';
 import type { Cutter } from '../session/lingering.js';
 import { createAzureConnectRewriter } from '../azure/azure-connect.js';
+import { FAST_LINE_HOST_WINDOW, HOST_WINDOW } from '../../streams/link/defaults.js';
+
+/** A pty or a TCP board link has no wire behind it; a tty, serial: or tcp:// (ser2net) has. */
+export const hostWindowFor = (port: string): number => (port.startsWith('pty:') || port.startsWith('listen://') ? FAST_LINE_HOST_WINDOW : HOST_WINDOW);
 
 /** A session of the board's kind (framed or raw) on an opened line. */
 export function startSession(
@@ -20,7 +24,7 @@ export function startSession(
   const deps = {
     name,
     line,
-    settings: { maxPacketBytes: board.maxPacketBytes, queueBytes: board.queueBytes, stallTimeoutMs: board.stallTimeoutMs, cutProfile: board.cutProfile, captureSecrets: board.captureSecrets, tlsFromBoard: board.tls?.summary.fromBoard ?? false },
+    settings: { maxPacketBytes: board.maxPacketBytes, queueBytes: board.queueBytes, stallTimeoutMs: board.stallTimeoutMs, cutProfile: board.cutProfile, captureSecrets: board.captureSecrets, tlsFromBoard: board.tls?.summary.fromBoard ?? false, window: hostWindowFor(board.port) },
     connectBroker,
     logger,
     cutter,

@@ -63,7 +63,7 @@ export function runFramedSession(deps: SessionDeps): RunningSession {
     id: 'dl7450-bridge',
     firmware: BRIDGE_VERSION,
     mtu: HOST_MTU,
-    window: HOST_WINDOW,
+    window: deps.settings.window ?? HOST_WINDOW,
     autoConsume: false,
     queueBytes: deps.settings.queueBytes,
     pingIntervalMs: deps.settings.pingIntervalMs,

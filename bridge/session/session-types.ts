@@ -36,6 +36,8 @@ export interface SessionSettings {
   tlsFromBoard?: boolean;
   /** What the broker sees when the board dies (cut-profile.ts); default fin. */
   cutProfile?: CutProfile;
+  /** Frames the board may send ahead of our acknowledgement (framed); default HOST_WINDOW. */
+  window?: number;
 }
 
 export interface SessionDeps {

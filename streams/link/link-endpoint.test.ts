@@ -364,8 +364,11 @@ describe('linkEndpoint pair over a simulated line', () => {
   // Each ACK is a line write, and on a pty a write wakes the peer: three per read of 31 frames
   // made a QoS 0 flood's two processes take turns (protocol 5: one per read is enough).
   it('answers a read of many frames with one ACK, sent when the read is done', () => {
-    /** The host's ACKs as "time:ack" for 6 frames at 3 ms, in one read (`asOneRead`) or not. */
-    const acksFor = (asOneRead: boolean): string[] => {
+    /**
+     * The host's ACKs as "time:ack" for 6 frames at 3 ms, in one read (`asOneRead`) or not, and
+     * with `resent` the same 6 again at 5 ms (a retransmission whose ACK was lost: duplicates).
+     */
+    const acksFor = (asOneRead: boolean, resent = false): string[] => {
       const acks: string[] = [];
       const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
       scheduler.run(({ cold }) => {
@@ -380,7 +383,7 @@ describe('linkEndpoint pair over a simulated line', () => {
             if (h && typeof h !== 'string' && h.type === 'hello' && !hostNonce) hostNonce = h.nonce;
           });
         const hello = () => encodeCtrl({ type: 'hello', linkVersion: 1, role: Role.BOARD, synced: false, epoch: 7, nonce: 42, echo: hostNonce, mtu: 64, window: 4, id: 'b', firmware: 'f' });
-        cold('-h-f').subscribe((v) => {
+        cold(resent ? '-h-f-f' : '-h-f').subscribe((v) => {
           if (v === 'h') return input.next({ type: 'frame', frame: { channel: Channel.CTRL, flags: 3, seq: 0, ack: 0, credit: 4, payload: hello() } });
           if (asOneRead) input.next({ type: 'read', open: true });
           for (let seq = 0; seq < 6; seq++) input.next({ type: 'frame', frame: { channel: Channel.MQTT, flags: 3, seq, ack: 0, credit: 4, payload: Buffer.of(1, 0xc0, 0) } });
@@ -394,5 +397,8 @@ describe('linkEndpoint pair over a simulated line', () => {
     expect(acksFor(false)).toEqual(['3:4', '13:6']);
     // One read: one ACK for all six, when the read is done; 2 of 8 left, so at once.
     expect(acksFor(true)).toEqual(['3:6']);
+    // Duplicates are each answered at once, but one read of them by one ACK.
+    expect(acksFor(false, true)).toEqual(['3:4', '5:6', '5:6', '5:6', '5:6', '5:6', '5:6']);
+    expect(acksFor(true, true)).toEqual(['3:6', '5:6']);
   });
 });

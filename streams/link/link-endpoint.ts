@@ -68,6 +68,9 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       let ackTimer: Subscription | undefined;
       let ackOwed = false;
       let inRead = false; // between a line read's 'read' open and close: acks wait for the close
+      // An ACK the receiver asked for at once (a duplicate, an overrun) during a read: one, at its
+      // close. A read holding a resent window would otherwise get one ACK per frame.
+      let ackDue = false;
       // What our latest frame told the peer, so we know how far it may still send on it.
       let toldAck = 0;
       let toldCredit = options.window;
@@ -76,6 +79,7 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
         ackTimer?.unsubscribe();
         ackTimer = undefined;
         ackOwed = false;
+        ackDue = false;
         counters.framesOut++;
         toldAck = receiver.ack();
         toldCredit = receiver.credit();
@@ -99,13 +103,17 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       const armOwedAck = (): void => {
         if (!ackOwed || inRead) return;
         ackOwed = false;
-        if (phase === 'up' && peerNearlyStopped()) return sendAck(AckType.ACK);
+        if (phase === 'up' && (ackDue || peerNearlyStopped())) return sendAck(AckType.ACK);
         ackTimer ??= after(ackDelayMs, () => {
           ackTimer = undefined;
           if (phase === 'up') sendAck(AckType.ACK);
         });
       };
-      const receiver = createLinkReceiver({ window: options.window, autoConsume: options.autoConsume ?? true, counters, ackNow: sendAck, oweAck });
+      const ackNow = (kind: number): void => {
+        if (!inRead || kind !== AckType.ACK) return sendAck(kind);
+        ackOwed = ackDue = true;
+      };
+      const receiver = createLinkReceiver({ window: options.window, autoConsume: options.autoConsume ?? true, counters, ackNow, oweAck });
       let congestion: Hysteresis | undefined; // sized when the peer's window and MTU are known
       const sender = createLinkSender({
         scheduler: sched,
@@ -149,7 +157,7 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
         receiver.reset();
         ackTimer?.unsubscribe();
         ackTimer = undefined;
-        ackOwed = false;
+        ackOwed = ackDue = false;
         toldAck = 0;
         toldCredit = options.window;
       };
@@ -290,9 +298,6 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
           case 'consumed':
             if (receiver.consumed(cmd.frames) && phase === 'up') oweAck(); // tell the sender its credit grew
             return;
-          case 'read':
-            inRead = cmd.open; // at the close, the run's end arms what the read owed
-            return;
           case 'reset':
             if (phase === 'up') goDown('local-reset', cmd.detail ?? 'reset requested');
             return startSync();
@@ -309,6 +314,9 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
           case 'dropped':
             counters.dropped[input.reason]++;
             return out.next(input);
+          case 'read':
+            inRead = input.open; // at the close, the run's end (armOwedAck) sends what the read owed
+            return;
           default:
             return onCommand(input);
         }

@@ -39,7 +39,13 @@ export function linkOverLine(line: ByteLine, commands$: Observable<LinkCommand>,
   const { ownsChunks, lineFaults, onWriteError, stamper, onFrameWritten, ...endpoint } = options;
   const refused = onWriteError ?? (() => undefined);
   const send = (bytes: Buffer): Promise<void> => {
-    const written = line.write(bytes);
+    let written: Promise<void>;
+    try {
+      written = line.write(bytes);
+    } catch (error) {
+      // From a microtask (flush) a throw would take the whole process down.
+      written = Promise.reject(error);
+    }
     written.catch(refused);
     return written;
   };
@@ -50,6 +56,7 @@ export function linkOverLine(line: ByteLine, commands$: Observable<LinkCommand>,
     let frames: Frame[] = [];
     let bytes = 0;
     const flush = (): void => {
+      if (wires.length === 0) return; // flushed at teardown already
       const batch = wires.length === 1 ? wires[0] : Buffer.concat(wires, bytes);
       const sent = frames;
       wires = [];
@@ -82,6 +89,8 @@ export function linkOverLine(line: ByteLine, commands$: Observable<LinkCommand>,
         : line.data$.pipe(bracket, deframe({ maxPayload: endpoint.mtu, ownsChunks }));
       return deframed$.subscribe(input);
     }).pipe(takeUntil(finished$));
+    // Unsubscribing writes what this turn gathered, as a write per frame would have by then.
+    subscriber.add(flush);
     return merge(bytes$, commands)
       .pipe(
         linkEndpoint(endpoint),

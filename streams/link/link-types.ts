@@ -41,15 +41,19 @@ export type LinkCommand =
   /** `urgent`: may overtake queued PUBLISH packets; by default every non-PUBLISH packet that fits in one frame. */
   | { type: 'send-mqtt'; connId: number; packet: Buffer; urgent?: boolean }
   | { type: 'consumed'; frames: number }
-  /**
-   * The frames of one line read follow (`open`) or are done. Acknowledgements owed meanwhile
-   * wait for the end, so that a read of many frames is answered by one ACK, not one per half
-   * window: each is a line write, and on a pty each write wakes the peer.
-   */
-  | { type: 'read'; open: boolean }
   | { type: 'reset'; detail?: string };
 
-export type LinkInput = DeframeEvent | LinkCommand;
+/**
+ * The frames of one line read follow (`open`) or are done (linkOverLine sends these). ACKs owed
+ * meanwhile wait for the end, so that a read of many frames is answered by one ACK, not one per
+ * half window or per duplicate: each is a line write, and on a pty each write wakes the peer.
+ */
+export interface ReadMark {
+  type: 'read';
+  open: boolean;
+}
+
+export type LinkInput = DeframeEvent | LinkCommand | ReadMark;
 
 export type UpCause = 'first' | 'reboot' | 'resync';
 export type DownCause = 'broken' | 'peer-reboot' | 'peer-reset' | 'local-reset';
