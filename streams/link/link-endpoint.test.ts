@@ -12,6 +12,37 @@ const deliveredCtrl = (side: { of(t: 'deliver'): { channel: number; payload: Buf
 const openIds = (side: Parameters<typeof deliveredCtrl>[0]) =>
   deliveredCtrl(side).flatMap((m) => (typeof m !== 'string' && m.type === 'open' ? [m.connId] : []));
 
+const mqttFrame = (seq: number): LinkInput => ({ type: 'frame', frame: { channel: Channel.MQTT, flags: 3, seq, ack: 0, credit: 4, payload: Buffer.of(1, 0xc0, 0) } });
+
+/**
+ * The ACK frames a host endpoint (ackDelayMs 10) sends, as "time:ack", in virtual time: `marbles`
+ * says when things happen, 'h' being the board's HELLO that brings the link up and every other
+ * letter handed to `at` to feed frames.
+ */
+function hostAcks(window: number, marbles: string, at: (letter: string, input: Subject<LinkInput>) => void): string[] {
+  const acks: string[] = [];
+  const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+  scheduler.run(({ cold }) => {
+    const input = new Subject<LinkInput>();
+    let hostNonce = 0;
+    const sub = input
+      .pipe(linkEndpoint({ role: Role.HOST, id: 'host', firmware: 't', mtu: 256, window, ackDelayMs: 10, helloIntervalMs: 60_000, pingIntervalMs: 60_000 }))
+      .subscribe((o) => {
+        if (o.type !== 'tx') return;
+        if (o.frame.channel === Channel.ACK) acks.push(`${scheduler.now()}:${o.frame.ack}`);
+        const h = o.frame.payload[0] === CtrlType.HELLO ? decodeCtrl(o.frame.payload) : undefined;
+        if (h && typeof h !== 'string' && h.type === 'hello' && !hostNonce) hostNonce = h.nonce;
+      });
+    const hello = () => encodeCtrl({ type: 'hello', linkVersion: 1, role: Role.BOARD, synced: false, epoch: 7, nonce: 42, echo: hostNonce, mtu: 64, window: 4, id: 'b', firmware: 'f' });
+    cold(marbles).subscribe((v) => {
+      if (v === 'h') input.next({ type: 'frame', frame: { channel: Channel.CTRL, flags: 3, seq: 0, ack: 0, credit: 4, payload: hello() } });
+      else at(v, input);
+    });
+    scheduler.schedule(() => sub.unsubscribe(), 100); // its timers would run on forever
+  });
+  return acks;
+}
+
 describe('linkEndpoint (marbles, virtual time)', () => {
   const ts = () => new TestScheduler((a, b) => expect(a).toEqual(b));
 
@@ -328,33 +359,12 @@ describe('linkEndpoint pair over a simulated line', () => {
   // A 0 ms timer still fires a millisecond or more later: on a fast line, a sender that waits for
   // it to learn its credit idles (about 22 k frames/s with a window of 32).
   it('acknowledges at once when the peer has used half its credit, after ackDelayMs otherwise', () => {
-    /** The host's ACK frames as "time:ack", for bursts of board MQTT frames at 3 ms and 5 ms. */
+    /** Bursts of board MQTT frames at 3 ms and 5 ms, to a host window of 4. */
     const acksFor = (first: number, second: number): string[] => {
-      const acks: string[] = [];
-      const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
-      scheduler.run(({ cold }) => {
-        const input = new Subject<LinkInput>();
-        let hostNonce = 0;
-        let seq = 0;
-        const sub = input
-          .pipe(linkEndpoint({ role: Role.HOST, id: 'host', firmware: 't', mtu: 256, window: 4, ackDelayMs: 10, helloIntervalMs: 60_000, pingIntervalMs: 60_000 }))
-          .subscribe((o) => {
-            if (o.type !== 'tx') return;
-            if (o.frame.channel === Channel.ACK) acks.push(`${scheduler.now()}:${o.frame.ack}`);
-            const h = o.frame.payload[0] === CtrlType.HELLO ? decodeCtrl(o.frame.payload) : undefined;
-            if (h && typeof h !== 'string' && h.type === 'hello' && !hostNonce) hostNonce = h.nonce;
-          });
-        const hello = () => encodeCtrl({ type: 'hello', linkVersion: 1, role: Role.BOARD, synced: false, epoch: 7, nonce: 42, echo: hostNonce, mtu: 64, window: 4, id: 'b', firmware: 'f' });
-        const frames = (n: number) => {
-          for (let i = 0; i < n; i++) input.next({ type: 'frame', frame: { channel: Channel.MQTT, flags: 3, seq: seq++, ack: 0, credit: 4, payload: Buffer.of(1, 0xc0, 0) } });
-        };
-        cold('-h-f-s').subscribe((v) => {
-          if (v === 'h') input.next({ type: 'frame', frame: { channel: Channel.CTRL, flags: 3, seq: 0, ack: 0, credit: 4, payload: hello() } });
-          else frames(v === 'f' ? first : second);
-        });
-        scheduler.schedule(() => sub.unsubscribe(), 100); // its timers would run on forever
+      let seq = 0;
+      return hostAcks(4, '-h-f-s', (v, input) => {
+        for (let i = 0; i < (v === 'f' ? first : second); i++) input.next(mqttFrame(seq++));
       });
-      return acks;
     };
     // One frame of a window of 4: the peer may still send 3, so the ACK waits for ackDelayMs.
     expect(acksFor(1, 0)).toEqual(['13:1']);
@@ -362,37 +372,18 @@ describe('linkEndpoint pair over a simulated line', () => {
     expect(acksFor(2, 1)).toEqual(['3:2', '15:3']);
   });
   // Each ACK is a line write, and on a pty a write wakes the peer: three per read of 31 frames
-  // made a QoS 0 flood's two processes take turns (protocol 5: one per read is enough).
+  // made a QoS 0 flood's two processes take turns (protocol 4.4: one per read is enough).
   it('answers a read of many frames with one ACK, sent when the read is done', () => {
     /**
-     * The host's ACKs as "time:ack" for 6 frames at 3 ms, in one read (`asOneRead`) or not, and
-     * with `resent` the same 6 again at 5 ms (a retransmission whose ACK was lost: duplicates).
+     * 6 frames at 3 ms to a host window of 8, in one read (`asOneRead`) or not, and with
+     * `resent` the same 6 again at 5 ms (a retransmission whose ACK was lost: duplicates).
      */
-    const acksFor = (asOneRead: boolean, resent = false): string[] => {
-      const acks: string[] = [];
-      const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
-      scheduler.run(({ cold }) => {
-        const input = new Subject<LinkInput>();
-        let hostNonce = 0;
-        const sub = input
-          .pipe(linkEndpoint({ role: Role.HOST, id: 'host', firmware: 't', mtu: 256, window: 8, ackDelayMs: 10, helloIntervalMs: 60_000, pingIntervalMs: 60_000 }))
-          .subscribe((o) => {
-            if (o.type !== 'tx') return;
-            if (o.frame.channel === Channel.ACK) acks.push(`${scheduler.now()}:${o.frame.ack}`);
-            const h = o.frame.payload[0] === CtrlType.HELLO ? decodeCtrl(o.frame.payload) : undefined;
-            if (h && typeof h !== 'string' && h.type === 'hello' && !hostNonce) hostNonce = h.nonce;
-          });
-        const hello = () => encodeCtrl({ type: 'hello', linkVersion: 1, role: Role.BOARD, synced: false, epoch: 7, nonce: 42, echo: hostNonce, mtu: 64, window: 4, id: 'b', firmware: 'f' });
-        cold(resent ? '-h-f-f' : '-h-f').subscribe((v) => {
-          if (v === 'h') return input.next({ type: 'frame', frame: { channel: Channel.CTRL, flags: 3, seq: 0, ack: 0, credit: 4, payload: hello() } });
-          if (asOneRead) input.next({ type: 'read', open: true });
-          for (let seq = 0; seq < 6; seq++) input.next({ type: 'frame', frame: { channel: Channel.MQTT, flags: 3, seq, ack: 0, credit: 4, payload: Buffer.of(1, 0xc0, 0) } });
-          if (asOneRead) input.next({ type: 'read', open: false });
-        });
-        scheduler.schedule(() => sub.unsubscribe(), 100);
+    const acksFor = (asOneRead: boolean, resent = false): string[] =>
+      hostAcks(8, resent ? '-h-f-f' : '-h-f', (_v, input) => {
+        if (asOneRead) input.next({ type: 'read', open: true });
+        for (let seq = 0; seq < 6; seq++) input.next(mqttFrame(seq));
+        if (asOneRead) input.next({ type: 'read', open: false });
       });
-      return acks;
-    };
     // Frame by frame: at half the window (4 of 8) at once, the last two after ackDelayMs.
     expect(acksFor(false)).toEqual(['3:4', '13:6']);
     // One read: one ACK for all six, when the read is done; 2 of 8 left, so at once.
