@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Subject } from 'rxjs';
 import fc from 'fast-check';
 import mqtt from 'mqtt-packet';
 import { seekConnect } from './seek-connect.js';
@@ -16,6 +17,23 @@ describe('seekConnect', () => {
       expect(out.equals(stream.subarray(noise.length))).toBe(true);
       expect(skipped).toBe(noise.length);
     }
+  });
+
+  it('reports bytes that cannot start a CONNECT as skipped at once, holding back only what may', () => {
+    const input = new Subject<Buffer>();
+    let skipped = 0;
+    const out: Buffer[] = [];
+    input.pipe(seekConnect((n) => (skipped += n))).subscribe((b) => out.push(b));
+    const publish = mqtt.generate({ cmd: 'publish', topic: 't', payload: 'x', qos: 0, retain: false, dup: false });
+    input.next(publish); // a PUBLISH before any CONNECT: no 0x10 in it
+    expect(skipped).toBe(publish.length);
+    const c = connect(4);
+    input.next(Buffer.concat([Buffer.of(0x41), c.subarray(0, 2)])); // a noise byte, then what may start a CONNECT
+    expect(skipped).toBe(publish.length + 1);
+    expect(out).toEqual([]);
+    input.next(c.subarray(2));
+    expect(Buffer.concat(out).equals(c)).toBe(true);
+    expect(skipped).toBe(publish.length + 1);
   });
 
   it('passes everything after the first CONNECT untouched, and never throws on any input', async () => {

@@ -2,7 +2,6 @@ import { Observable, type OperatorFunction } from 'rxjs';
 
 // MQTT 3.1.1/5 "MQTT" and 3.1 "MQIsdp" protocol names, as they follow the CONNECT fixed header.
 export const CONNECT_PROTOCOL_NAMES: readonly Buffer[] = [Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]), Buffer.from([0x00, 0x06, 0x4d, 0x51, 0x49, 0x73, 0x64, 0x70])];
-const LONGEST = 1 + 4 + 8;
 
 /**
  * Where a plausible CONNECT (type byte 0x10, a length, a protocol name) starts in buf: `found`,
@@ -48,8 +47,9 @@ export function seekConnect(onSkipped?: (bytes: number) => void): OperatorFuncti
             if (hit.found > 0) onSkipped?.(hit.found);
             return subscriber.next(hit.found === 0 ? buf : buf.subarray(hit.found));
           }
-          // Keep what may be the start of a CONNECT split across reads.
-          const keep = hit ? buf.subarray(hit.maybe) : buf.subarray(Math.max(0, buf.length - LONGEST));
+          // Keep what may be the start of a CONNECT split across reads. Nothing else: bytes with
+          // no such start (a short PUBLISH before any CONNECT) are reported skipped at once.
+          const keep = hit ? buf.subarray(hit.maybe) : buf.subarray(buf.length);
           held = Buffer.from(keep);
           if (buf.length > keep.length) onSkipped?.(buf.length - keep.length);
         },
