@@ -22,6 +22,13 @@ export const linkBuilders: Readonly<Record<string, LinkBuilder>> = {
   serial: buildSerial,
 };
 
+const SCHEME = /^([a-z][a-z0-9+.-]*):(.*)$/is;
+
+/** A spec's transport, lower case ("pty", "tcp", "listen", ...); undefined for a bare device path. */
+export function linkScheme(spec: string): string | undefined {
+  return SCHEME.exec(spec.trim())?.[1].toLowerCase();
+}
+
 /**
  * "tcp://host:port", "pty:/tmp/board0", "serial:/dev/ttyACM0?baud=921600&rtscts=1", or a bare
  * device path ("/dev/ttyUSB0", query allowed) to a link. Not "listen://": see listen-spec.ts.
@@ -34,7 +41,7 @@ export function createSerialLinkFromSpec(spec: string, options: LinkSpecOptions 
         'parseListenSpec(spec) to createListenLinkSource() (drivers/listen/) instead',
     );
   }
-  const match = /^([a-z][a-z0-9+.-]*):(.*)$/is.exec(spec);
+  const match = SCHEME.exec(spec);
   if (!match) return buildSerial(spec, options);
   const scheme = match[1].toLowerCase();
   const builder = Object.hasOwn(linkBuilders, scheme) ? linkBuilders[scheme] : undefined;

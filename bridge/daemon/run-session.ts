@@ -7,9 +7,13 @@ import type { BrokerConnector, RunningSession } from '../session/session-types.j
 import type { Cutter } from '../session/lingering.js';
 import { createAzureConnectRewriter } from '../azure/azure-connect.js';
 import { FAST_LINE_HOST_WINDOW, HOST_WINDOW } from '../../streams/link/defaults.js';
+import { linkScheme } from '../../drivers/link-from-spec.js';
 
 /** A pty or a TCP board link has no wire behind it; a tty, serial: or tcp:// (ser2net) has. */
-export const hostWindowFor = (port: string): number => (port.startsWith('pty:') || port.startsWith('listen://') ? FAST_LINE_HOST_WINDOW : HOST_WINDOW);
+export function hostWindowFor(port: string): number {
+  const scheme = linkScheme(port);
+  return scheme === 'pty' || scheme === 'listen' ? FAST_LINE_HOST_WINDOW : HOST_WINDOW;
+}
 
 /** A session of the board's kind (framed or raw) on an opened line. */
 export function startSession(

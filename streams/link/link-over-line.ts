@@ -54,21 +54,18 @@ export function linkOverLine(line: ByteLine, commands$: Observable<LinkCommand>,
     // costs a promise chain here and in the driver, and a flood's frames come one command each.
     let wires: Buffer[] = [];
     let frames: Frame[] = [];
-    let bytes = 0;
     const flush = (): void => {
       if (wires.length === 0) return; // flushed at teardown already
-      const batch = wires.length === 1 ? wires[0] : Buffer.concat(wires, bytes);
+      const batch = wires.length === 1 ? wires[0] : Buffer.concat(wires);
       const sent = frames;
       wires = [];
       frames = [];
-      bytes = 0;
       const written = send(batch);
       if (onFrameWritten) for (const f of sent) onFrameWritten(f, written);
     };
     const gather = (frame: Frame, wire: Buffer): void => {
       if (wires.length === 0) queueMicrotask(flush);
       wires.push(wire);
-      bytes += wire.length;
       if (onFrameWritten) frames.push(frame);
     };
     const commands = commands$.pipe(share());
