@@ -61,14 +61,40 @@ export function createLinkSender(ctx: SenderContext) {
   let pollRetries = 0;
   let fastRetransmitted = false;
   let lastSentAt = 0;
+  // The retransmission timer is lazy, like the endpoint's ACK timer: every acknowledgement
+  // moves the deadline, but a timer is armed only when none is or the deadline came closer, and
+  // one that fires early waits out the rest. A request/response exchange would otherwise arm
+  // and cancel a timer per frame, which costs more than the frame.
+  let rtoDeadline: number | undefined; // when the oldest unacknowledged frame times out
   let rtoTimer: Subscription | undefined;
+  let rtoTimerAt = 0;
   let persistTimer: Subscription | undefined;
 
   const queued = (): number => queues.ctrl.length + queues.urgent.length + queues.bulk.length;
 
   const armRto = (): void => {
+    rtoDeadline = inflight.length > 0 ? scheduler.now() + rto.timeoutMs() : undefined;
+    if (rtoDeadline === undefined || (rtoTimer !== undefined && rtoTimerAt <= rtoDeadline)) return;
     rtoTimer?.unsubscribe();
-    rtoTimer = inflight.length > 0 ? ctx.after(rto.timeoutMs(), onRto) : undefined;
+    rtoTimerAt = rtoDeadline;
+    rtoTimer = ctx.after(rtoDeadline - scheduler.now(), onRtoTimer);
+  };
+
+  function onRtoTimer(): void {
+    rtoTimer = undefined;
+    if (rtoDeadline === undefined) return;
+    const rest = rtoDeadline - scheduler.now();
+    if (rest > 0) {
+      rtoTimerAt = rtoDeadline;
+      rtoTimer = ctx.after(rest, onRtoTimer);
+    } else {
+      onRto();
+    }
+  }
+
+  const stopRto = (): void => {
+    rtoTimer?.unsubscribe();
+    rtoTimer = rtoDeadline = undefined;
   };
 
   const retransmitAll = (): void => {
@@ -83,7 +109,7 @@ export function createLinkSender(ctx: SenderContext) {
   };
 
   function onRto(): void {
-    rtoTimer = undefined;
+    rtoDeadline = undefined;
     if (!active || inflight.length === 0) return;
     if (++retries > ctx.maxRetries) return ctx.broken(`no acknowledgement after ${ctx.maxRetries} retransmissions`);
     rto.backOff();
@@ -113,7 +139,7 @@ export function createLinkSender(ctx: SenderContext) {
       // took V8's slow clone path, about 2 µs per frame, most of a flood's sending cost.
       inflight.push({ channel: msg.channel, flags: msg.flags, payload: msg.payload, sentAt: lastSentAt, retransmitted: false });
       ctx.emit(msg.channel, msg.flags, seq, msg.payload);
-      if (rtoTimer === undefined) armRto();
+      if (rtoDeadline === undefined) armRto();
     }
     if (queued() > 0 && inflight.length === 0 && peerCredit === 0) {
       persistTimer ??= ctx.after(rto.timeoutMs(), onPersist);
@@ -131,9 +157,9 @@ export function createLinkSender(ctx: SenderContext) {
       peerCredit = retries = pollRetries = 0;
       fastRetransmitted = false;
       rto.resetBackOff();
-      rtoTimer?.unsubscribe();
+      stopRto();
       persistTimer?.unsubscribe();
-      rtoTimer = persistTimer = undefined;
+      persistTimer = undefined;
     },
     /** The link is up: the peer announced `window` frames of credit. */
     open(window: number): void {
@@ -187,7 +213,7 @@ export function createLinkSender(ctx: SenderContext) {
     gauges: () => ({ inFlight: inflight.length, queued: queued(), peerCredit }),
     heldBytes: (): number => heldBytes,
     stop(): void {
-      rtoTimer?.unsubscribe();
+      stopRto();
       persistTimer?.unsubscribe();
     },
   };

@@ -24,6 +24,12 @@ export interface LinkEndpointOptions {
   helloIntervalMs?: number;
   /** Quiet time after which a PING is sent, so a dead peer is noticed on an idle link. */
   pingIntervalMs?: number;
+  /**
+   * How long an acknowledgement may wait for a frame going the other way to carry it (default
+   * 10 ms). Long against a request/response over a fast line (a QoS 1 round trip over a pty is
+   * about 0.1 ms), so the answer carries it and no ACK frame wakes the peer; short against the
+   * retransmission timeout (50 ms at least) and a serial line's frame times.
+   */
   ackDelayMs?: number;
   /** Free credit as soon as a frame is delivered; false = the app sends `consumed`. */
   autoConsume?: boolean;
