@@ -1,60 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { filter, map, share, Subject, tap, type SchedulerLike } from 'rxjs';
+import { filter, map, share, Subject, tap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { linkEndpoint, type LinkInput, type LinkOutput } from './link-endpoint.js';
 import { Channel, CtrlType, Role } from './protocol.js';
 import { decodeCtrl, encodeCtrl } from './ctrl-codec.js';
 import { createLinkPair, type LineFault } from '../test-support/link-harness.js';
+import { open } from '../test-support/host-run.js';
 
-const open = (connId: number) => ({ type: 'send', channel: Channel.CTRL, payload: encodeCtrl({ type: 'open', connId, url: `tcp://b${connId}` }) }) as const;
 const deliveredCtrl = (side: { of(t: 'deliver'): { channel: number; payload: Buffer }[] }) =>
   side.of('deliver').filter((d) => d.channel === Channel.CTRL).map((d) => decodeCtrl(d.payload));
 const openIds = (side: Parameters<typeof deliveredCtrl>[0]) =>
   deliveredCtrl(side).flatMap((m) => (typeof m !== 'string' && m.type === 'open' ? [m.connId] : []));
 
-const mqttFrame = (seq: number): LinkInput => ({ type: 'frame', frame: { channel: Channel.MQTT, flags: 3, seq, ack: 0, credit: 4, payload: Buffer.of(1, 0xc0, 0) } });
-
-interface HostRun {
-  /** Every frame the host sent after the handshake, as "time:kind:ack" (kind A = ACK, C = CTRL). */
-  sent: string[];
-  /** When the host's endpoint set up a timer (scheduler.schedule calls), handshake included. */
-  timers: number[];
-}
-
-/**
- * A host endpoint (ackDelayMs 10) in virtual time: `marbles` says when things happen, 'h' being
- * the board's HELLO that brings the link up and every other letter handed to `at` to feed
- * frames or commands.
- */
-function hostRun(window: number, marbles: string, at: (letter: string, input: Subject<LinkInput>) => void): HostRun {
-  const sent: string[] = [];
-  const timers: number[] = [];
-  const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
-  scheduler.run(({ cold }) => {
-    const input = new Subject<LinkInput>();
-    let hostNonce = 0;
-    const counting: SchedulerLike = { now: () => scheduler.now(), schedule: (...args: Parameters<SchedulerLike['schedule']>) => (timers.push(scheduler.now()), scheduler.schedule(...args)) };
-    const sub = input
-      .pipe(linkEndpoint({ role: Role.HOST, id: 'host', firmware: 't', mtu: 256, window, ackDelayMs: 10, helloIntervalMs: 60_000, pingIntervalMs: 60_000, scheduler: counting }))
-      .subscribe((o) => {
-        if (o.type !== 'tx') return;
-        const h = o.frame.payload[0] === CtrlType.HELLO ? decodeCtrl(o.frame.payload) : undefined;
-        if (h && typeof h !== 'string' && h.type === 'hello') hostNonce ||= h.nonce;
-        else sent.push(`${scheduler.now()}:${o.frame.channel === Channel.ACK ? 'A' : 'C'}:${o.frame.ack}`);
-      });
-    const hello = () => encodeCtrl({ type: 'hello', linkVersion: 1, role: Role.BOARD, synced: false, epoch: 7, nonce: 42, echo: hostNonce, mtu: 64, window: 4, id: 'b', firmware: 'f' });
-    cold(marbles).subscribe((v) => {
-      if (v === 'h') input.next({ type: 'frame', frame: { channel: Channel.CTRL, flags: 3, seq: 0, ack: 0, credit: 4, payload: hello() } });
-      else at(v, input);
-    });
-    scheduler.schedule(() => sub.unsubscribe(), 3000); // its timers would run on forever
-  });
-  return { sent, timers };
-}
-
-/** The ACK frames of a hostRun, as "time:ack". */
-const hostAcks = (...args: Parameters<typeof hostRun>): string[] =>
-  hostRun(...args).sent.flatMap((f) => (f.split(':')[1] === 'A' ? [f.replace(':A', '')] : []));
 
 describe('linkEndpoint (marbles, virtual time)', () => {
   const ts = () => new TestScheduler((a, b) => expect(a).toEqual(b));
@@ -368,74 +325,5 @@ describe('linkEndpoint pair over a simulated line', () => {
     expect(frames.every((f) => f.payload.length <= 32 && f.payload[0] === 4)).toBe(true);
     expect(Buffer.concat(frames.map((f) => f.payload.subarray(1))).equals(packet)).toBe(true);
     p.stop();
-  });
-  // A 0 ms timer still fires a millisecond or more later: on a fast line, a sender that waits for
-  // it to learn its credit idles (about 22 k frames/s with a window of 32).
-  it('acknowledges at once when the peer has used half its credit, after ackDelayMs otherwise', () => {
-    /** Bursts of board MQTT frames at 3 ms and 5 ms, to a host window of 4. */
-    const acksFor = (first: number, second: number): string[] => {
-      let seq = 0;
-      return hostAcks(4, '-h-f-s', (v, input) => {
-        for (let i = 0; i < (v === 'f' ? first : second); i++) input.next(mqttFrame(seq++));
-      });
-    };
-    // One frame of a window of 4: the peer may still send 3, so the ACK waits for ackDelayMs.
-    expect(acksFor(1, 0)).toEqual(['13:1']);
-    // Two frames: the peer is down to half, and is told at once. One more, alone, waits again.
-    expect(acksFor(2, 1)).toEqual(['3:2', '15:3']);
-  });
-  // Each ACK is a line write, and on a pty a write wakes the peer: three per read of 31 frames
-  // made a QoS 0 flood's two processes take turns (protocol 4.4: one per read is enough).
-  it('answers a read of many frames with one ACK, sent when the read is done', () => {
-    /**
-     * 6 frames at 3 ms to a host window of 8, in one read (`asOneRead`) or not, and with
-     * `resent` the same 6 again at 5 ms (a retransmission whose ACK was lost: duplicates).
-     */
-    const acksFor = (asOneRead: boolean, resent = false): string[] =>
-      hostAcks(8, resent ? '-h-f-f' : '-h-f', (_v, input) => {
-        if (asOneRead) input.next({ type: 'read', open: true });
-        for (let seq = 0; seq < 6; seq++) input.next(mqttFrame(seq));
-        if (asOneRead) input.next({ type: 'read', open: false });
-      });
-    // Frame by frame: at half the window (4 of 8) at once, the last two after ackDelayMs.
-    expect(acksFor(false)).toEqual(['3:4', '13:6']);
-    // One read: one ACK for all six, when the read is done; 2 of 8 left, so at once.
-    expect(acksFor(true)).toEqual(['3:6']);
-    // Duplicates are each answered at once, but one read of them by one ACK.
-    expect(acksFor(false, true)).toEqual(['3:4', '5:6', '5:6', '5:6', '5:6', '5:6', '5:6']);
-    expect(acksFor(true, true)).toEqual(['3:6', '5:6']);
-  });
-  // A QoS 1 round trip over a pty is a frame each way: arming and cancelling the ACK and
-  // retransmission timers per frame cost each process about 10 us of CPU per round trip.
-  it('keeps its timers armed across a request/response exchange instead of one per frame', () => {
-    // 40 rounds, 2 ms apart: a board frame (acking the host's OPENs so far), an OPEN back.
-    const rounds = 40;
-    let k = 0;
-    const run = hostRun(8, '-h-' + 'r-'.repeat(rounds), (_v, input) => {
-      input.next({ type: 'frame', frame: { channel: Channel.MQTT, flags: 3, seq: k, ack: k, credit: 8, payload: Buffer.of(1, 0xc0, 0) } });
-      input.next(open(++k));
-    });
-    // Every OPEN carried the acknowledgement: no ACK went on its own, nothing was resent (the
-    // last OPEN, never acknowledged, is resent later, after the exchange).
-    const during = (t: number) => t <= 2 * rounds + 3;
-    expect(run.sent.filter((f) => during(Number(f.split(':')[0]))).map((f) => f.split(':')[1]).join('')).toBe('C'.repeat(rounds));
-    expect(run.timers.filter(during).length).toBeLessThan(rounds / 2);
-  });
-  it('still acknowledges ackDelayMs after the debt began when its timer was armed for an earlier one', () => {
-    let seq = 0;
-    // A board frame at 3 (timer armed for 13), the host's OPEN at 5 settles it, another board
-    // frame at 7: owed from 7, so the ACK goes at 17, not when the timer armed at 3 fires.
-    const acks = hostAcks(8, '-h-f-s-f', (v, input) => input.next(v === 'f' ? mqttFrame(seq++) : open(1)));
-    expect(acks).toEqual(['17:2']);
-  });
-  it('retransmits at the deadline of the latest send, earlier than a backed-off timer still armed', () => {
-    // OPEN 1 at 3 is lost: resent at 503, the RTO backed off to 1000 ms. The board acks it at
-    // 600 (a resent frame gives no sample). OPEN 2 at 700 is acked at 710: a 10 ms sample, the
-    // back-off reset, an RTO of 50 ms (its floor). OPEN 3 at 720 is lost: resent at 770, not
-    // at 1503 when the timer armed at 503 fires.
-    const ack = (n: number): LinkInput => ({ type: 'frame', frame: { channel: Channel.ACK, flags: 3, seq: 0, ack: n, credit: 8, payload: Buffer.alloc(0) } });
-    const run = hostRun(8, '-h-s 596ms 1 99ms s 9ms 2 9ms s', (v, input) => input.next(v === 's' ? open(1) : ack(Number(v))));
-    const ctrlTimes = run.sent.filter((f) => f.split(':')[1] === 'C').map((f) => Number(f.split(':')[0]));
-    expect(ctrlTimes.slice(0, 5)).toEqual([3, 503, 700, 720, 770]);
   });
 });

@@ -9,6 +9,7 @@ import { createLinkCounters, type LinkStats } from './link-stats.js';
 import { createLinkSender } from './link-sender.js';
 import { createLinkReceiver } from './link-receiver.js';
 import { seqDiff } from './seq.js';
+import { createDeadlineTimer } from './deadline-timer.js';
 import { createSerialExecutor } from './serial-executor.js';
 import { createHysteresis, type Hysteresis } from '../flow/hysteresis.js';
 import type { DownCause, LinkCommand, LinkEndpointOptions, LinkInput, LinkOutput, UpCause } from './link-types.js';
@@ -65,15 +66,7 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       let lastHeardAt = 0;
       let pingNonce = 0;
       let helloTimer: Subscription | undefined;
-      // The ACK timer is lazy: a frame that carries the acknowledgement settles the debt but
-      // leaves the timer armed, and the timer, when it fires, sends only what is still owed
-      // (or waits out the rest of the delay). Arming and cancelling a timer per frame, as a
-      // request/response exchange over a fast line does, cost more CPU in both processes than
-      // the frames themselves (a QoS 1 round trip over a pty: about 10 us on each side).
-      let ackTimer: Subscription | undefined;
-      let ackOwed = false; // owed during the current run, not yet handed to the timer
-      let ackWaiting = false; // owed since ackWaitingSince, the timer will send it
-      let ackWaitingSince = 0;
+      let ackOwed = false; // owed during the current run, not yet handed to the ACK timer
       let inRead = false; // between a line read's 'read' open and close: acks wait for the close
       // An ACK the receiver asked for at once (a duplicate, an overrun) during a read: one, at its
       // close. A read holding a resent window would otherwise get one ACK per frame.
@@ -83,13 +76,16 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       let toldCredit = options.window;
 
       const emitFrame = (channel: number, flags: number, seq: number, payload: Buffer): void => {
-        ackOwed = ackWaiting = ackDue = false;
+        ackOwed = ackDue = false;
+        ackTimer.clear(); // this frame carries the acknowledgement
         counters.framesOut++;
         toldAck = receiver.ack();
         toldCredit = receiver.credit();
         out.next({ type: 'tx', frame: { channel, flags, seq, ack: toldAck, credit: toldCredit, payload } });
       };
       const sendAck = (kind: number): void => emitFrame(Channel.ACK, FLAGS_WHOLE, sender.nextSeq(), kind === AckType.ACK ? EMPTY : Buffer.of(kind));
+      // Sends what is still owed ackDelayMs after the debt began; a frame sent meanwhile clears it.
+      const ackTimer = createDeadlineTimer(after, () => sched.now(), () => phase === 'up' && sendAck(AckType.ACK));
 
       // Owed during a run of the executor, armed when it ends (its onIdle): the scheduler's clock
       // stands still during a synchronous run, so the timer starts at the same instant, but a
@@ -108,19 +104,8 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
         if (!ackOwed || inRead) return;
         ackOwed = false;
         if (phase === 'up' && (ackDue || peerNearlyStopped())) return sendAck(AckType.ACK);
-        if (!ackWaiting) {
-          ackWaiting = true;
-          ackWaitingSince = sched.now();
-        }
-        ackTimer ??= after(ackDelayMs, ackTimerFired);
+        if (!ackTimer.pending()) ackTimer.set(sched.now() + ackDelayMs);
       };
-      function ackTimerFired(): void {
-        ackTimer = undefined;
-        if (!ackWaiting || phase !== 'up') return;
-        const rest = ackWaitingSince + ackDelayMs - sched.now();
-        if (rest > 0) ackTimer = after(rest, ackTimerFired);
-        else sendAck(AckType.ACK);
-      }
       const ackNow = (kind: number): void => {
         if (!inRead || kind !== AckType.ACK) return sendAck(kind);
         ackOwed = ackDue = true;
@@ -167,9 +152,8 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       const resetSession = (): void => {
         sender.reset();
         receiver.reset();
-        ackTimer?.unsubscribe();
-        ackTimer = undefined;
-        ackOwed = ackWaiting = ackDue = false;
+        ackTimer.stop();
+        ackOwed = ackDue = false;
         toldAck = 0;
         toldCredit = options.window;
       };
@@ -371,7 +355,8 @@ export function linkEndpoint(options: LinkEndpointOptions): OperatorFunction<Lin
       return () => {
         sub.unsubscribe();
         sender.stop();
-        for (const t of [...timers, helloTimer, ackTimer]) t?.unsubscribe();
+        for (const t of [...timers, helloTimer]) t?.unsubscribe();
+        ackTimer.stop();
       };
     });
 }

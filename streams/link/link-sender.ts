@@ -5,6 +5,7 @@ import type { RtoEstimator } from './rto.js';
 import { seqAdd, seqDiff } from './seq.js';
 import { Fifo } from './fifo.js';
 import type { LinkCounters } from './link-stats.js';
+import { createDeadlineTimer } from './deadline-timer.js';
 
 export interface Outgoing {
   channel: number;
@@ -61,40 +62,15 @@ export function createLinkSender(ctx: SenderContext) {
   let pollRetries = 0;
   let fastRetransmitted = false;
   let lastSentAt = 0;
-  // The retransmission timer is lazy, like the endpoint's ACK timer: every acknowledgement
-  // moves the deadline, but a timer is armed only when none is or the deadline came closer, and
-  // one that fires early waits out the rest. A request/response exchange would otherwise arm
-  // and cancel a timer per frame, which costs more than the frame.
-  let rtoDeadline: number | undefined; // when the oldest unacknowledged frame times out
-  let rtoTimer: Subscription | undefined;
-  let rtoTimerAt = 0;
   let persistTimer: Subscription | undefined;
 
   const queued = (): number => queues.ctrl.length + queues.urgent.length + queues.bulk.length;
 
+  // Every acknowledgement pushes the deadline back (deadline-timer.ts: no timer per frame).
+  const rtoTimer = createDeadlineTimer(ctx.after, () => scheduler.now(), onRto);
   const armRto = (): void => {
-    rtoDeadline = inflight.length > 0 ? scheduler.now() + rto.timeoutMs() : undefined;
-    if (rtoDeadline === undefined || (rtoTimer !== undefined && rtoTimerAt <= rtoDeadline)) return;
-    rtoTimer?.unsubscribe();
-    rtoTimerAt = rtoDeadline;
-    rtoTimer = ctx.after(rtoDeadline - scheduler.now(), onRtoTimer);
-  };
-
-  function onRtoTimer(): void {
-    rtoTimer = undefined;
-    if (rtoDeadline === undefined) return;
-    const rest = rtoDeadline - scheduler.now();
-    if (rest > 0) {
-      rtoTimerAt = rtoDeadline;
-      rtoTimer = ctx.after(rest, onRtoTimer);
-    } else {
-      onRto();
-    }
-  }
-
-  const stopRto = (): void => {
-    rtoTimer?.unsubscribe();
-    rtoTimer = rtoDeadline = undefined;
+    if (inflight.length > 0) rtoTimer.set(scheduler.now() + rto.timeoutMs());
+    else rtoTimer.clear();
   };
 
   const retransmitAll = (): void => {
@@ -109,7 +85,6 @@ export function createLinkSender(ctx: SenderContext) {
   };
 
   function onRto(): void {
-    rtoDeadline = undefined;
     if (!active || inflight.length === 0) return;
     if (++retries > ctx.maxRetries) return ctx.broken(`no acknowledgement after ${ctx.maxRetries} retransmissions`);
     rto.backOff();
@@ -139,7 +114,7 @@ export function createLinkSender(ctx: SenderContext) {
       // took V8's slow clone path, about 2 µs per frame, most of a flood's sending cost.
       inflight.push({ channel: msg.channel, flags: msg.flags, payload: msg.payload, sentAt: lastSentAt, retransmitted: false });
       ctx.emit(msg.channel, msg.flags, seq, msg.payload);
-      if (rtoDeadline === undefined) armRto();
+      if (!rtoTimer.pending()) armRto();
     }
     if (queued() > 0 && inflight.length === 0 && peerCredit === 0) {
       persistTimer ??= ctx.after(rto.timeoutMs(), onPersist);
@@ -157,7 +132,7 @@ export function createLinkSender(ctx: SenderContext) {
       peerCredit = retries = pollRetries = 0;
       fastRetransmitted = false;
       rto.resetBackOff();
-      stopRto();
+      rtoTimer.stop();
       persistTimer?.unsubscribe();
       persistTimer = undefined;
     },
@@ -213,7 +188,7 @@ export function createLinkSender(ctx: SenderContext) {
     gauges: () => ({ inFlight: inflight.length, queued: queued(), peerCredit }),
     heldBytes: (): number => heldBytes,
     stop(): void {
-      stopRto();
+      rtoTimer.stop();
       persistTimer?.unsubscribe();
     },
   };
